@@ -1,0 +1,226 @@
+import { AuthError } from './errors.js'
+import { isLoopback } from './lib/loopback.js'
+
+/** Where the session is kept. See {@link AuthConfig.storage}. */
+export type StorageMode = 'auto' | 'indexeddb' | 'memory'
+
+/** Options of {@link createAuth}. */
+export interface AuthConfig {
+  /**
+   * The authorization server's issuer identifier. Its metadata is discovered from
+   * `<issuer>/.well-known/openid-configuration` and its `issuer` must equal this value exactly.
+   * Must be `https://`; `http://` is accepted only for loopback hosts (localhost, 127.0.0.1, [::1]).
+   * @see {@link https://www.rfc-editor.org/rfc/rfc8414#section-3.3 | RFC 8414 section 3.3}
+   */
+  issuer: string
+  /** The client identifier registered at the authorization server (a public client). */
+  clientId: string
+  /**
+   * The redirect URI registered for this client, exactly as registered. The page at this URL
+   * calls {@link Auth.handleRedirect}.
+   */
+  redirectUri: string
+  /**
+   * The scopes to request, separated by spaces.
+   * @default 'openid profile offline_access'
+   */
+  scope?: string
+  /**
+   * The resource (API) the access token is for.
+   * @see {@link https://www.rfc-editor.org/rfc/rfc8707 | RFC 8707}
+   */
+  resource?: string
+  /**
+   * The origins (`https://api.example.com`, no path) that {@link Auth.authFetch} may send tokens
+   * to, compared exactly. The app's own origin is always allowed.
+   * @default []
+   */
+  apiOrigins?: readonly string[]
+  /**
+   * Where the authorization server sends the browser after {@link Auth.logout}. Must be registered
+   * at the server as a post-logout redirect URI.
+   * @default the origin of `redirectUri` followed by `/`
+   */
+  postLogoutRedirectUri?: string
+  /**
+   * Where the session lives. In this version every mode keeps the session in memory only, so a
+   * reload signs the user out; `'indexeddb'` persistence arrives with refresh support.
+   * One-time login transactions always use IndexedDB, because they must survive the redirect.
+   * @default 'auto'
+   */
+  storage?: StorageMode
+  /**
+   * Sender-constrained tokens (RFC 9449). Accepted and validated for forward compatibility; this
+   * version sends Bearer tokens only.
+   * @default 'auto'
+   */
+  dpop?: 'auto' | boolean
+  /**
+   * How long a request to the authorization server may take, in milliseconds, before it fails with
+   * `timeout`.
+   * @default 15000
+   */
+  timeoutMs?: number
+}
+
+/** The validated configuration with defaults applied. */
+export interface ResolvedConfig {
+  issuer: URL
+  clientId: string
+  /** Exactly as configured: it is sent to the server, which compares it byte for byte. */
+  redirectUri: string
+  /** The parsed redirect URI, to recognise callbacks. */
+  redirectUrl: URL
+  scope: string
+  resource: string | undefined
+  apiOrigins: readonly string[]
+  postLogoutRedirectUri: string
+  storage: StorageMode
+  dpop: 'auto' | boolean
+  timeoutMs: number
+  /** True when the issuer is `http://` on a loopback host, the only case oauth4webapi may use http. */
+  insecureLoopback: boolean
+}
+
+const KNOWN_OPTIONS = new Set([
+  'issuer',
+  'clientId',
+  'redirectUri',
+  'scope',
+  'resource',
+  'apiOrigins',
+  'postLogoutRedirectUri',
+  'storage',
+  'dpop',
+  'timeoutMs',
+])
+
+// Names under which a confidential client's credentials tend to be passed by mistake.
+const SECRET_OPTIONS = [
+  'clientSecret',
+  'client_secret',
+  'secret',
+  'privateKey',
+  'private_key',
+  'clientAssertion',
+  'client_assertion',
+]
+
+function invalid(message: string): AuthError {
+  return new AuthError('config_invalid', `Invalid Latchkey configuration: ${message}`)
+}
+
+function parseUrl(name: string, value: unknown): URL {
+  if (typeof value !== 'string' || value === '') {
+    throw invalid(`\`${name}\` is required and must be an absolute URL string.`)
+  }
+  let url: URL
+  try {
+    url = new URL(value)
+  } catch {
+    throw invalid(`\`${name}\` must be an absolute URL (got "${value}").`)
+  }
+  if (url.protocol !== 'https:' && url.protocol !== 'http:') {
+    throw invalid(`\`${name}\` must be an https:// URL (got "${url.protocol}").`)
+  }
+  if (url.protocol === 'http:' && !isLoopback(url)) {
+    throw invalid(
+      `\`${name}\` must use https://; http:// is allowed only for localhost, 127.0.0.1 or [::1] (got "${url.host}").`,
+    )
+  }
+  if (url.hash !== '') throw invalid(`\`${name}\` must not contain a fragment (#...).`)
+  if (url.username !== '' || url.password !== '') {
+    throw invalid(`\`${name}\` must not contain a user name or password.`)
+  }
+  return url
+}
+
+function parseOrigin(value: unknown, index: number): string {
+  const label = `apiOrigins[${index}]`
+  const url = parseUrl(label, value)
+  if (url.pathname !== '/' || url.search !== '' || (value as string).endsWith('/')) {
+    throw invalid(
+      `\`${label}\` must be an origin such as "https://api.example.com", without path, query or trailing slash (got "${String(value)}").`,
+    )
+  }
+  return url.origin
+}
+
+/**
+ * Checks a configuration and applies defaults.
+ * @throws {@link AuthError} `config_invalid` naming the option to fix.
+ */
+export function resolveConfig(config: AuthConfig): ResolvedConfig {
+  if (typeof config !== 'object' || config === null) {
+    throw invalid(
+      'createAuth() takes an object with at least `issuer`, `clientId` and `redirectUri`.',
+    )
+  }
+  const given = config as unknown as Record<string, unknown>
+  for (const name of SECRET_OPTIONS) {
+    if (name in given) {
+      throw invalid(
+        `\`${name}\` must never be given to a browser app: anything in the page can read it. Register a public client (token_endpoint_auth_method "none") and use PKCE, or use @latchkey/m2m on a server.`,
+      )
+    }
+  }
+  for (const name of Object.keys(given)) {
+    if (!KNOWN_OPTIONS.has(name)) throw invalid(`unknown option \`${name}\`.`)
+  }
+
+  const issuer = parseUrl('issuer', config.issuer)
+  if (issuer.search !== '') throw invalid('`issuer` must not contain a query string.')
+  if (typeof config.clientId !== 'string' || config.clientId.trim() === '') {
+    throw invalid('`clientId` is required and must be a non-empty string.')
+  }
+  const redirectUrl = parseUrl('redirectUri', config.redirectUri)
+
+  const scope = config.scope ?? 'openid profile offline_access'
+  if (typeof scope !== 'string' || scope.trim() === '') {
+    throw invalid('`scope` must be a non-empty, space-separated string.')
+  }
+  let resource: string | undefined
+  if (config.resource !== undefined) {
+    const url = parseUrl('resource', config.resource)
+    if (url.search !== '') throw invalid('`resource` must not contain a query string (RFC 8707).')
+    resource = config.resource
+  }
+
+  const apiOrigins = config.apiOrigins ?? []
+  if (!Array.isArray(apiOrigins)) throw invalid('`apiOrigins` must be an array of origins.')
+
+  const postLogoutRedirectUri =
+    config.postLogoutRedirectUri === undefined
+      ? `${redirectUrl.origin}/`
+      : parseUrl('postLogoutRedirectUri', config.postLogoutRedirectUri).href
+
+  const storage = config.storage ?? 'auto'
+  if (storage !== 'auto' && storage !== 'indexeddb' && storage !== 'memory') {
+    throw invalid(
+      `\`storage\` must be 'auto', 'indexeddb' or 'memory' (got ${JSON.stringify(storage)}).`,
+    )
+  }
+  const dpop = config.dpop ?? 'auto'
+  if (dpop !== 'auto' && dpop !== true && dpop !== false) {
+    throw invalid(`\`dpop\` must be 'auto', true or false (got ${JSON.stringify(dpop)}).`)
+  }
+  const timeoutMs = config.timeoutMs ?? 15_000
+  if (typeof timeoutMs !== 'number' || !Number.isFinite(timeoutMs) || timeoutMs <= 0) {
+    throw invalid('`timeoutMs` must be a positive number of milliseconds.')
+  }
+
+  return {
+    issuer,
+    clientId: config.clientId,
+    redirectUri: config.redirectUri,
+    redirectUrl,
+    scope: scope.trim().split(/\s+/).join(' '),
+    resource,
+    apiOrigins: apiOrigins.map(parseOrigin),
+    postLogoutRedirectUri,
+    storage,
+    dpop,
+    timeoutMs,
+    insecureLoopback: issuer.protocol === 'http:',
+  }
+}

@@ -1,0 +1,79 @@
+/**
+ * The stable error codes of Latchkey. They are part of the public API: codes are added, never
+ * renamed.
+ */
+export type AuthErrorCode =
+  | 'config_invalid'
+  | 'invalid_argument'
+  | 'discovery_failed'
+  | 'state_mismatch'
+  | 'transaction_missing'
+  | 'issuer_mismatch'
+  | 'authorization_denied'
+  | 'invalid_callback'
+  | 'token_request_failed'
+  | 'id_token_invalid'
+  | 'session_expired'
+  | 'login_required'
+  | 'origin_not_allowed'
+  | 'popup_blocked'
+  | 'popup_closed'
+  | 'timeout'
+  | 'network_error'
+  | 'storage_unavailable'
+
+/** What an {@link AuthError} may carry besides its code and message. */
+export interface AuthErrorDetails {
+  /** The OAuth `error` the server returned, e.g. `access_denied` or `invalid_grant`. */
+  error?: string
+  /** The server's `error_description`, as text (never render it as HTML). */
+  errorDescription?: string
+  /** The HTTP status of the server response that failed, when there was one. */
+  status?: number
+  /** The underlying error. Latchkey never puts an error carrying tokens or codes here. */
+  cause?: unknown
+}
+
+/**
+ * The one error class of Latchkey. Every method that fails rejects with an `AuthError` whose
+ * {@link AuthError.code | code} tells what went wrong; `message` says what to do about it.
+ *
+ * Messages and serialised errors never contain a token, authorization code or verifier.
+ */
+export class AuthError extends Error {
+  override readonly name = 'AuthError'
+  /** The stable error code; branch on this, not on the message. */
+  readonly code: AuthErrorCode
+  /** The OAuth `error` returned by the server, when there was one. */
+  readonly error?: string
+  /** The server's `error_description`, when there was one. Plain text: never render as HTML. */
+  readonly error_description?: string
+  /** The HTTP status of the failed server response, when there was one. */
+  readonly status?: number
+
+  constructor(code: AuthErrorCode, message: string, details: AuthErrorDetails = {}) {
+    super(message, details.cause === undefined ? undefined : { cause: details.cause })
+    this.code = code
+    if (details.error !== undefined) this.error = details.error
+    if (details.errorDescription !== undefined) this.error_description = details.errorDescription
+    if (details.status !== undefined) this.status = details.status
+  }
+
+  /** A plain object for logs: code, message and the server's error, nothing else. */
+  toJSON(): Record<string, string | number> {
+    const json: Record<string, string | number> = {
+      name: this.name,
+      code: this.code,
+      message: this.message,
+    }
+    if (this.error !== undefined) json.error = this.error
+    if (this.error_description !== undefined) json.error_description = this.error_description
+    if (this.status !== undefined) json.status = this.status
+    return json
+  }
+}
+
+/** Tells whether `value` is an {@link AuthError}, optionally with the given code. */
+export function isAuthError(value: unknown, code?: AuthErrorCode): value is AuthError {
+  return value instanceof AuthError && (code === undefined || value.code === code)
+}

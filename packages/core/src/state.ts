@@ -1,0 +1,72 @@
+import type { AuthError } from './errors.js'
+
+/** Where the SDK is in its life cycle. */
+export type AuthStatus = 'loading' | 'authenticated' | 'unauthenticated' | 'error'
+
+/** The validated ID-token claims of the signed-in user. */
+export interface User {
+  sub: string
+  [claim: string]: unknown
+}
+
+/**
+ * A snapshot of the SDK's state. The same object is returned by {@link Auth.getState} until
+ * something changes, so it can be handed to React's `useSyncExternalStore` directly.
+ */
+export interface AuthState {
+  readonly status: AuthStatus
+  /** The validated ID-token claims, or `null` when signed out or when no ID token was issued. */
+  readonly user: User | null
+  /** The last failure, when `status` is `'error'`. */
+  readonly error: AuthError | null
+  /** When the access token expires, in milliseconds since the epoch. */
+  readonly expiresAt: number | null
+}
+
+/** Receives every new state. */
+export type AuthListener = (state: AuthState) => void
+
+/** A tiny observable holding an immutable {@link AuthState}. */
+export class StateStore {
+  #state: AuthState
+  readonly #listeners = new Set<AuthListener>()
+
+  constructor(initial: AuthState) {
+    this.#state = Object.freeze({ ...initial })
+  }
+
+  get(): AuthState {
+    return this.#state
+  }
+
+  set(next: AuthState): void {
+    const current = this.#state
+    if (
+      current.status === next.status &&
+      current.user === next.user &&
+      current.error === next.error &&
+      current.expiresAt === next.expiresAt
+    ) {
+      return
+    }
+    this.#state = Object.freeze({ ...next })
+    for (const listener of [...this.#listeners]) {
+      try {
+        listener(this.#state)
+      } catch (error) {
+        // A broken listener must not stop the others nor the SDK; report it where developers look.
+        queueMicrotask(() => {
+          throw error
+        })
+      }
+    }
+  }
+
+  subscribe(listener: AuthListener): () => void {
+    if (typeof listener !== 'function') throw new TypeError('subscribe() takes a function')
+    this.#listeners.add(listener)
+    return () => {
+      this.#listeners.delete(listener)
+    }
+  }
+}

@@ -1,0 +1,92 @@
+// One-time login transactions: what login() must remember for handleRedirect() after the redirect.
+import type { KeyValueStore } from './lib/kv.js'
+
+/** How long a started login may take before its callback is refused. */
+export const TRANSACTION_LIFETIME_MS = 10 * 60 * 1000
+
+/** What is stored for one login attempt, keyed by its `state`. */
+export interface Transaction {
+  state: string
+  issuer: string
+  clientId: string
+  redirectUri: string
+  codeVerifier: string
+  /** Present when `openid` was requested; the ID token must carry it back. */
+  nonce?: string
+  returnTo: string
+  createdAt: number
+}
+
+/** The outcome of {@link TransactionStore.take}. */
+export type TakeResult =
+  | { kind: 'found'; transaction: Transaction }
+  | { kind: 'expired' }
+  | { kind: 'missing'; otherPending: boolean }
+
+/**
+ * Stores transactions for one issuer + client. {@link TransactionStore.take} deletes what it
+ * returns, so a callback can be used once only.
+ */
+export class TransactionStore {
+  readonly #kv: KeyValueStore
+  readonly #prefix: string
+
+  constructor(kv: KeyValueStore, issuer: string, clientId: string) {
+    this.#kv = kv
+    this.#prefix = `latchkey:${issuer}:${clientId}:tx:`
+  }
+
+  async save(transaction: Transaction): Promise<void> {
+    await this.#kv.set(this.#prefix + transaction.state, transaction)
+  }
+
+  /** Removes and returns the transaction for `state`, refusing it when older than its lifetime. */
+  async take(state: string, now: number): Promise<TakeResult> {
+    const key = this.#prefix + state
+    const transaction = await this.#kv.get<Transaction>(key)
+    if (transaction !== undefined) {
+      await this.#kv.del(key)
+      if (!isTransaction(transaction) || transaction.state !== state) return { kind: 'expired' }
+      if (now - transaction.createdAt > TRANSACTION_LIFETIME_MS || now < transaction.createdAt) {
+        return { kind: 'expired' }
+      }
+      return { kind: 'found', transaction }
+    }
+    const others = await this.#ownKeys()
+    return { kind: 'missing', otherPending: others.length > 0 }
+  }
+
+  /** Deletes transactions older than their lifetime (and unreadable ones). */
+  async purgeExpired(now: number): Promise<void> {
+    for (const key of await this.#ownKeys()) {
+      const transaction = await this.#kv.get<Transaction>(key)
+      if (!isTransaction(transaction) || now - transaction.createdAt > TRANSACTION_LIFETIME_MS) {
+        await this.#kv.del(key)
+      }
+    }
+  }
+
+  /** Deletes every transaction of this client. */
+  async clear(): Promise<void> {
+    for (const key of await this.#ownKeys()) await this.#kv.del(key)
+  }
+
+  async #ownKeys(): Promise<string[]> {
+    return (await this.#kv.keys()).filter((key) => key.startsWith(this.#prefix))
+  }
+}
+
+function isTransaction(value: unknown): value is Transaction {
+  if (typeof value !== 'object' || value === null) return false
+  const t = value as Record<string, unknown>
+  return (
+    typeof t.state === 'string' &&
+    typeof t.issuer === 'string' &&
+    typeof t.clientId === 'string' &&
+    typeof t.redirectUri === 'string' &&
+    typeof t.codeVerifier === 'string' &&
+    (t.nonce === undefined || typeof t.nonce === 'string') &&
+    typeof t.returnTo === 'string' &&
+    typeof t.createdAt === 'number'
+  )
+}

@@ -1,0 +1,157 @@
+// The playground's authorization server: a real oidc-provider instance configured the way the
+// SDK expects a production server to be (PKCE, rotating refresh tokens, JWT access tokens, RFC 9207).
+import { randomBytes } from 'node:crypto'
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http'
+import { exportJWK, generateKeyPair, type JWK } from 'jose'
+import Provider, { type Configuration, errors } from 'oidc-provider'
+import { listen, type RunningServer, sendJson, stop } from './http.ts'
+
+/** Options for {@link startAuthServer}. */
+export interface AuthServerOptions {
+  /** Port to listen on (host 127.0.0.1). */
+  port: number
+  /** Issuer identifier, e.g. `http://localhost:4000`; must match how browsers reach the server. */
+  issuer: string
+  /** Origin of the demo SPA; its `/callback` and `/` are the only registered redirect URIs. */
+  spaOrigin: string
+  /** Resource indicator (and `aud`) of the demo API. */
+  apiAudience: string
+  /**
+   * Access-token lifetime in seconds.
+   * @default 300
+   */
+  accessTokenTtl?: number
+}
+
+/** One POST to the token endpoint, as reported by `GET /__playground/stats`. */
+export interface TokenRequestRecord {
+  grant_type: string | null
+  status: number
+  at: number
+}
+
+/** Client id of the one public client the playground registers. */
+export const SPA_CLIENT_ID = 'latchkey-spa'
+
+const API_SCOPE = 'api:read'
+
+/**
+ * Starts an oidc-provider authorization server with one public SPA client and the demo API as
+ * its only resource server.
+ *
+ * Besides the provider's own routes it serves `GET /__playground/stats`, which lists every
+ * token-endpoint request so tests can count refreshes.
+ *
+ * @returns the server's base URL and a `close()` that stops it.
+ * @throws when the port is taken (the error has `code: 'EADDRINUSE'`).
+ */
+export async function startAuthServer(options: AuthServerOptions): Promise<RunningServer> {
+  const { issuer, spaOrigin, apiAudience } = options
+  const accessTokenTtl = options.accessTokenTtl ?? 300
+  const tokenRequests: TokenRequestRecord[] = []
+
+  const configuration: Configuration = {
+    clients: [
+      {
+        client_id: SPA_CLIENT_ID,
+        client_name: 'Latchkey playground SPA',
+        token_endpoint_auth_method: 'none',
+        application_type: 'web',
+        redirect_uris: [`${spaOrigin}/callback`],
+        post_logout_redirect_uris: [`${spaOrigin}/`],
+        grant_types: ['authorization_code', 'refresh_token'],
+        response_types: ['code'],
+      },
+    ],
+    jwks: { keys: await signingKeys() },
+    cookies: { keys: [randomBytes(32).toString('base64url')] },
+    scopes: ['openid', 'profile', 'email', 'offline_access', API_SCOPE],
+    claims: {
+      openid: ['sub'],
+      profile: ['name'],
+      email: ['email', 'email_verified'],
+    },
+    // The dev login accepts any name, so every login name is an account.
+    findAccount: (_ctx, sub) => ({
+      accountId: sub,
+      claims: () => ({ sub, name: sub, email: `${sub}@example.test`, email_verified: true }),
+    }),
+    // Without this oidc-provider keeps profile/email out of the ID token in the code flow
+    // (they would only be available from userinfo); the SDK's `user` comes from the ID token.
+    conformIdTokenClaims: false,
+    pkce: { required: () => true },
+    // Refresh tokens are issued when the grant holds offline_access (the default policy); the
+    // provider keeps offline_access for `response_type=code` unless a `prompt` without `consent`
+    // is sent. Rotation on every use is what the SDK's cross-tab refresh lock exists for.
+    rotateRefreshToken: () => true,
+    clientBasedCORS: (_ctx, origin) => origin === spaOrigin,
+    features: {
+      devInteractions: { enabled: true },
+      revocation: { enabled: true },
+      rpInitiatedLogout: { enabled: true },
+      resourceIndicators: {
+        enabled: true,
+        defaultResource: () => apiAudience,
+        useGrantedResource: () => true,
+        getResourceServerInfo: (_ctx, resourceIndicator) => {
+          if (resourceIndicator !== apiAudience) {
+            throw new errors.InvalidTarget()
+          }
+          return {
+            scope: API_SCOPE,
+            audience: apiAudience,
+            accessTokenFormat: 'jwt',
+            accessTokenTTL: accessTokenTtl,
+          }
+        },
+      },
+    },
+  }
+
+  const provider = new Provider(issuer, configuration)
+
+  provider.use(async (ctx, next) => {
+    await next()
+    if (ctx.oidc?.route === 'token' && ctx.method === 'POST') {
+      const grantType = ctx.oidc.params?.grant_type ?? ctx.oidc.body?.grant_type
+      tokenRequests.push({
+        grant_type: typeof grantType === 'string' ? grantType : null,
+        status: ctx.status,
+        at: Date.now(),
+      })
+    }
+    // The built-in pages pull a web font from Google; the playground must work offline and
+    // a stalled stylesheet would delay the page's load event in e2e tests.
+    if (ctx.response.is('html') && typeof ctx.body === 'string') {
+      ctx.body = ctx.body.replace(/@import url\(https:\/\/fonts\.googleapis\.com[^)]*\);?/g, '')
+    }
+  })
+
+  const handleOidc = provider.callback()
+  const server = createServer((req: IncomingMessage, res: ServerResponse) => {
+    const path = new URL(req.url ?? '/', 'http://localhost').pathname
+    if (path.startsWith('/__playground/')) {
+      if (req.method === 'GET' && path === '/__playground/stats') {
+        sendJson(res, 200, { tokenRequests })
+      } else {
+        sendJson(res, 404, { error: 'not_found' })
+      }
+      return
+    }
+    handleOidc(req, res)
+  })
+
+  await listen(server, options.port)
+  return { url: issuer, close: () => stop(server) }
+}
+
+/** Fresh keys per start: nothing persists, so old tokens stop verifying after a restart. */
+async function signingKeys(): Promise<JWK[]> {
+  const keys: JWK[] = []
+  for (const alg of ['RS256', 'ES256'] as const) {
+    const { privateKey } = await generateKeyPair(alg, { extractable: true })
+    const jwk = await exportJWK(privateKey)
+    keys.push({ ...jwk, kid: `${alg.toLowerCase()}-${randomBytes(6).toString('hex')}`, alg, use: 'sig' })
+  }
+  return keys
+}
