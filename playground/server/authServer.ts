@@ -4,7 +4,7 @@ import { randomBytes } from 'node:crypto'
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http'
 import { exportJWK, generateKeyPair, type JWK } from 'jose'
 import Provider, { type Configuration, errors } from 'oidc-provider'
-import { listen, type RunningServer, sendJson, stop } from './http.ts'
+import { listen, type RunningServer, sendJson, stop } from './http.js'
 
 /** Options for {@link startAuthServer}. */
 export interface AuthServerOptions {
@@ -80,9 +80,23 @@ export async function startAuthServer(options: AuthServerOptions): Promise<Runni
     // (they would only be available from userinfo); the SDK's `user` comes from the ID token.
     conformIdTokenClaims: false,
     pkce: { required: () => true },
-    // Refresh tokens are issued when the grant holds offline_access (the default policy); the
-    // provider keeps offline_access for `response_type=code` unless a `prompt` without `consent`
-    // is sent. Rotation on every use is what the SDK's cross-tab refresh lock exists for.
+    // Explicit lifetimes (in seconds) so the provider does not warn about each default.
+    ttl: {
+      AccessToken: accessTokenTtl,
+      AuthorizationCode: 60,
+      IdToken: 60 * 60,
+      Interaction: 60 * 60,
+      Session: 14 * 24 * 60 * 60,
+      Grant: 14 * 24 * 60 * 60,
+    },
+    // oidc-provider follows OIDC Core 11 and drops offline_access unless the request also says
+    // prompt=consent, which would force the consent page on every login. Public browser clients
+    // get a refresh token anyway (the docs' suggested policy); without offline_access it ends
+    // with the end-user's session (expiresWithSession), so signing out also kills it.
+    issueRefreshToken: (_ctx, client, code) =>
+      client.grantTypeAllowed('refresh_token') &&
+      (code.scopes.has('offline_access') || client.clientAuthMethod === 'none'),
+    // Rotation on every use is what the SDK's cross-tab refresh lock exists for.
     rotateRefreshToken: () => true,
     clientBasedCORS: (_ctx, origin) => origin === spaOrigin,
     features: {
@@ -151,7 +165,12 @@ async function signingKeys(): Promise<JWK[]> {
   for (const alg of ['RS256', 'ES256'] as const) {
     const { privateKey } = await generateKeyPair(alg, { extractable: true })
     const jwk = await exportJWK(privateKey)
-    keys.push({ ...jwk, kid: `${alg.toLowerCase()}-${randomBytes(6).toString('hex')}`, alg, use: 'sig' })
+    keys.push({
+      ...jwk,
+      kid: `${alg.toLowerCase()}-${randomBytes(6).toString('hex')}`,
+      alg,
+      use: 'sig',
+    })
   }
   return keys
 }

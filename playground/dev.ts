@@ -1,0 +1,146 @@
+// `pnpm dev`: starts the authorization server, the demo API and the SPA's Vite dev server.
+//
+// Environment:
+//   LATCHKEY_AUTH_PORT (4000), LATCHKEY_API_PORT (4001), LATCHKEY_SPA_PORT (5173)
+//   LATCHKEY_ISSUER     use another OpenID provider instead of the embedded one
+//   LATCHKEY_CLIENT_ID  (latchkey-spa), LATCHKEY_SCOPE, LATCHKEY_RESOURCE
+//   LATCHKEY_API_URL    use another API instead of the embedded one
+//   LATCHKEY_API_AUDIENCE  `aud` the embedded API requires (its own URL)
+//   LATCHKEY_ACCESS_TOKEN_TTL  access-token lifetime in seconds for the embedded server (300)
+import { fileURLToPath } from 'node:url'
+import { createServer as createViteServer, type ViteDevServer } from 'vite'
+import { startApi } from './server/api.js'
+import type { RunningServer } from './server/http.js'
+
+const DEFAULT_SCOPE = 'openid profile email offline_access api:read'
+
+const env = process.env
+const authPort = port('LATCHKEY_AUTH_PORT', 4000)
+const apiPort = port('LATCHKEY_API_PORT', 4001)
+const spaPort = port('LATCHKEY_SPA_PORT', 5173)
+const spaOrigin = `http://localhost:${spaPort}`
+const embeddedIssuer = `http://localhost:${authPort}`
+const embeddedApiUrl = `http://localhost:${apiPort}`
+const issuer = env.LATCHKEY_ISSUER || embeddedIssuer
+const apiUrl = env.LATCHKEY_API_URL || embeddedApiUrl
+// Another provider will not mint tokens for http://localhost:4001; its API identifier goes here.
+const apiAudience = env.LATCHKEY_API_AUDIENCE || embeddedApiUrl
+const accessTokenTtl = env.LATCHKEY_ACCESS_TOKEN_TTL ? Number(env.LATCHKEY_ACCESS_TOKEN_TTL) : 300
+
+const running: RunningServer[] = []
+let vite: ViteDevServer | undefined
+
+async function main(): Promise<void> {
+  if (!Number.isInteger(accessTokenTtl) || accessTokenTtl <= 0) {
+    fail(
+      `LATCHKEY_ACCESS_TOKEN_TTL must be a positive number of seconds, got "${env.LATCHKEY_ACCESS_TOKEN_TTL}"`,
+    )
+  }
+
+  if (!env.LATCHKEY_ISSUER) {
+    // Imported lazily: oidc-provider prints warnings on import that are noise with another issuer.
+    const { startAuthServer } = await import('./server/authServer.js')
+    running.push(
+      await start('authorization server', authPort, () =>
+        startAuthServer({
+          port: authPort,
+          issuer: embeddedIssuer,
+          spaOrigin,
+          apiAudience: embeddedApiUrl,
+          accessTokenTtl,
+        }),
+      ),
+    )
+  }
+  if (!env.LATCHKEY_API_URL) {
+    running.push(
+      await start('demo API', apiPort, () =>
+        startApi({ port: apiPort, issuer, audience: apiAudience, spaOrigin }),
+      ),
+    )
+  }
+
+  // Vite reads VITE_* from process.env while resolving its config, so they must be set first.
+  env.VITE_LATCHKEY_ISSUER = issuer
+  env.VITE_LATCHKEY_CLIENT_ID = env.LATCHKEY_CLIENT_ID || 'latchkey-spa'
+  env.VITE_LATCHKEY_API_URL = apiUrl
+  env.VITE_LATCHKEY_SCOPE = env.LATCHKEY_SCOPE || DEFAULT_SCOPE
+  const resource = env.LATCHKEY_RESOURCE || (env.LATCHKEY_API_URL ? '' : embeddedApiUrl)
+  if (resource) env.VITE_LATCHKEY_RESOURCE = resource
+
+  const spaRoot = fileURLToPath(new URL('./spa/', import.meta.url))
+  await start('SPA dev server', spaPort, async () => {
+    vite = await createViteServer({
+      configFile: `${spaRoot}vite.config.ts`,
+      root: spaRoot,
+      server: { port: spaPort, host: '127.0.0.1', strictPort: true },
+    })
+    await vite.listen()
+    return { url: spaOrigin, close: () => Promise.resolve() }
+  })
+
+  console.log(`
+Latchkey playground ready: open ${spaOrigin}
+  authorization server: ${issuer}${env.LATCHKEY_ISSUER ? ' (external)' : ''}
+  demo API:             ${apiUrl}${env.LATCHKEY_API_URL ? ' (external)' : ''}
+  client id:            ${env.VITE_LATCHKEY_CLIENT_ID}
+Press Ctrl+C to stop.
+`)
+}
+
+async function start(
+  what: string,
+  portNumber: number,
+  starter: () => Promise<RunningServer>,
+): Promise<RunningServer> {
+  try {
+    return await starter()
+  } catch (error) {
+    const inUse =
+      (error as NodeJS.ErrnoException).code === 'EADDRINUSE' ||
+      /already in use/i.test(String((error as Error).message))
+    if (inUse) {
+      console.error(
+        `Cannot start the ${what}: port ${portNumber} is already in use. ` +
+          'Stop whatever uses it or choose other ports with the LATCHKEY_*_PORT variables.',
+      )
+    } else {
+      console.error(`Cannot start the ${what} on port ${portNumber}:`, error)
+    }
+    throw new ReportedError()
+  }
+}
+
+/** A startup failure whose cause was already printed in plain words. */
+class ReportedError extends Error {}
+
+let stopping = false
+async function shutdown(code: number): Promise<never> {
+  if (!stopping) {
+    stopping = true
+    await Promise.allSettled([vite?.close(), ...running.map((server) => server.close())])
+  }
+  process.exit(code)
+}
+
+function port(name: string, fallback: number): number {
+  const value = env[name] ? Number(env[name]) : fallback
+  if (!Number.isInteger(value) || value <= 0 || value > 65535) {
+    fail(`${name} must be a port number, got "${env[name]}"`)
+  }
+  return value
+}
+
+function fail(message: string): never {
+  console.error(message)
+  process.exit(1)
+}
+
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.once(signal, () => void shutdown(0))
+}
+
+main().catch((error: unknown) => {
+  if (!(error instanceof ReportedError)) console.error(error)
+  void shutdown(1)
+})

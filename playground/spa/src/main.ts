@@ -1,0 +1,95 @@
+// The playground SPA: framework-free, so every Latchkey call is visible in one file.
+import { AuthError, type AuthState, createAuth } from '@latchkey/core'
+import { errorTitle } from './messages.js'
+
+const env = import.meta.env
+const issuer = env.VITE_LATCHKEY_ISSUER || 'http://localhost:4000'
+const apiUrl = env.VITE_LATCHKEY_API_URL || 'http://localhost:4001'
+const apiOrigin = new URL(apiUrl).origin
+
+const auth = createAuth({
+  issuer,
+  clientId: env.VITE_LATCHKEY_CLIENT_ID || 'latchkey-spa',
+  redirectUri: `${window.location.origin}/callback`,
+  scope: env.VITE_LATCHKEY_SCOPE || 'openid profile email offline_access api:read',
+  ...(env.VITE_LATCHKEY_RESOURCE ? { resource: env.VITE_LATCHKEY_RESOURCE } : {}),
+  apiOrigins: [apiOrigin],
+  postLogoutRedirectUri: `${window.location.origin}/`,
+})
+
+const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as T
+
+$('issuer').textContent = issuer
+const fetchUrl = $<HTMLInputElement>('fetch-url')
+fetchUrl.value = new URL('/api/me', apiUrl).href
+
+// Text only, never innerHTML: error descriptions come from the server and may hold markup.
+function showError(error: unknown): void {
+  const box = $('error')
+  if (error === null) {
+    box.hidden = true
+    return
+  }
+  const authError =
+    error instanceof AuthError
+      ? error
+      : new AuthError('network_error', error instanceof Error ? error.message : String(error))
+  $('error-title').textContent = errorTitle(authError.code)
+  const serverSaid = authError.error
+    ? ` The server said: ${authError.error}${authError.error_description ? ` — ${authError.error_description}` : ''}.`
+    : ''
+  $('error-message').textContent = `${authError.message}${serverSaid}`
+  $('error-code').textContent = authError.code
+  box.hidden = false
+}
+
+function render(state: AuthState): void {
+  $('status').textContent = state.status
+  const signedIn = state.status === 'authenticated'
+  $('signed-in').hidden = !signedIn
+  $('login').hidden = signedIn
+  $('logout').hidden = !signedIn
+  const user = state.user
+  $('user-name').textContent = String(user?.name ?? user?.email ?? user?.sub ?? '')
+  $('user-sub').textContent = user?.sub ?? ''
+  $('claims').textContent = user ? JSON.stringify(user, null, 2) : ''
+  $('expires-at').textContent = state.expiresAt
+    ? new Date(state.expiresAt).toLocaleTimeString()
+    : 'unknown'
+  if (state.status === 'error') showError(state.error)
+}
+
+auth.subscribe(render)
+render(auth.getState())
+
+$('login').addEventListener('click', () => {
+  showError(null)
+  auth.login({ returnTo: '/' }).catch(showError)
+})
+$('logout').addEventListener('click', () => {
+  auth.logout().catch(showError)
+})
+$('fetch-form').addEventListener('submit', async (event) => {
+  event.preventDefault()
+  const out = $('api-result')
+  out.textContent = 'Calling…'
+  try {
+    const response = await auth.authFetch(fetchUrl.value, {
+      headers: { accept: 'application/json' },
+    })
+    const body = await response.text()
+    out.textContent = `HTTP ${response.status}\n${body}`
+  } catch (error) {
+    out.textContent = error instanceof AuthError ? `Refused: ${error.code}` : 'Failed'
+    showError(error)
+  }
+})
+
+try {
+  const result = await auth.handleRedirect()
+  if (result) window.history.replaceState(null, '', result.returnTo)
+} catch (error) {
+  // The state moved to 'error' too; the subscriber shows it. Send the user home, keeping the message.
+  window.history.replaceState(null, '', '/')
+  showError(error)
+}

@@ -1,0 +1,32 @@
+import { defineConfig } from '@playwright/test'
+import { findChromium } from './scripts/browser.mjs'
+
+export const SPA = 'http://localhost:5173'
+const chromium = findChromium()
+
+export default defineConfig({
+  testDir: 'e2e',
+  // The specs share one authorization server and count its token requests: run them one by one.
+  workers: 1,
+  fullyParallel: false,
+  forbidOnly: true,
+  retries: 0,
+  timeout: 30_000,
+  reporter: 'list',
+  use: {
+    baseURL: SPA,
+    browserName: 'chromium',
+    headless: true,
+    launchOptions: chromium ?? {},
+    trace: 'retain-on-failure',
+  },
+  webServer: {
+    command: 'node --import tsx playground/dev.ts',
+    url: SPA,
+    reuseExistingServer: !process.env.CI,
+    timeout: 60_000,
+    stdout: 'pipe',
+    stderr: 'pipe',
+    env: { LATCHKEY_PLAYGROUND_QUIET: '1' },
+  },
+})
