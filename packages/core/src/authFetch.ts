@@ -1,12 +1,15 @@
 // fetch() with the access token attached, only for origins the app allowed.
+import * as oauth from 'oauth4webapi'
 import { AuthError } from './errors.js'
+import { isLoopback } from './lib/loopback.js'
+import { toAuthError } from './lib/toAuthError.js'
 
 /** The signature of {@link Auth.authFetch}: the same as `fetch`. */
 export type AuthFetch = (input: RequestInfo | URL, init?: RequestInit) => Promise<Response>
 
 /**
  * Resolves the request's URL against the page and checks that its origin is one of `allowed`,
- * compared exactly (scheme, host and port).
+ * compared exactly (scheme, host and port), and that it is https (or http on loopback).
  * @throws {@link AuthError} `origin_not_allowed` naming the origin to add to `apiOrigins`.
  */
 export function checkTokenTarget(
@@ -27,6 +30,12 @@ export function checkTokenTarget(
       `authFetch() refuses to send a token to ${url.origin}: add it to \`apiOrigins\` if it is your API (allowed: ${allowed.join(', ')}).`,
     )
   }
+  if (url.protocol === 'http:' && !isLoopback(url)) {
+    throw new AuthError(
+      'origin_not_allowed',
+      `authFetch() refuses to send a token over plain http to ${url.origin}; use https (http is allowed for localhost only).`,
+    )
+  }
   return url
 }
 
@@ -35,17 +44,67 @@ export interface AuthFetchDeps {
   fetch: typeof fetch
   currentUrl(): URL
   apiOrigins: readonly string[]
+  /** A valid access token, refreshed when needed. */
   getAccessToken(): Promise<string>
+  /** A new access token after an API rejected `token` as invalid. */
+  replaceRejectedToken(token: string): Promise<string>
 }
 
-/** Builds `authFetch`: checks the origin first, then attaches `Authorization: Bearer`. */
+/**
+ * Builds `authFetch`: checks the origin first, then sends the request through oauth4webapi's
+ * protected-resource request. A 401 `invalid_token` challenge gets one refresh and one retry; the
+ * body is buffered beforehand so the retry can send it again.
+ */
 export function createAuthFetch(deps: AuthFetchDeps): AuthFetch {
   return async (input, init) => {
     const page = deps.currentUrl()
     const url = checkTokenTarget(input, page, [page.origin, ...deps.apiOrigins])
-    const token = await deps.getAccessToken()
     const request = new Request(input instanceof Request ? input : url, init)
-    request.headers.set('authorization', `Bearer ${token}`)
-    return deps.fetch(request)
+    const body = request.body === null ? null : await request.arrayBuffer()
+    const options: oauth.ProtectedResourceRequestOptions = {
+      signal: request.signal,
+      // oauth4webapi sets method, headers, body and `redirect: 'manual'`; the rest of the caller's
+      // request (credentials, cache, ...) and its redirect choice are passed through.
+      [oauth.customFetch]: (target, sent) =>
+        deps.fetch(target, {
+          credentials: request.credentials,
+          cache: request.cache,
+          mode: request.mode,
+          referrerPolicy: request.referrerPolicy,
+          integrity: request.integrity,
+          keepalive: request.keepalive,
+          ...(sent as RequestInit),
+          redirect: request.redirect,
+        }),
+      ...(url.protocol === 'http:' ? { [oauth.allowInsecureRequests]: true } : {}),
+    }
+    let token = await deps.getAccessToken()
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return await oauth.protectedResourceRequest(
+          token,
+          request.method,
+          url,
+          request.headers,
+          body,
+          options,
+        )
+      } catch (error) {
+        if (error instanceof oauth.WWWAuthenticateChallengeError) {
+          const invalidToken = error.cause.some(
+            (challenge) => challenge.parameters.error === 'invalid_token',
+          )
+          if (attempt === 0 && error.response.status === 401 && invalidToken) {
+            token = await deps.replaceRejectedToken(token)
+            continue
+          }
+          // Any other challenge (e.g. 403 insufficient_scope) is the API's answer for the app.
+          return error.response
+        }
+        // An abort the caller asked for keeps fetch's own AbortError.
+        if (request.signal.aborted) throw error
+        throw toAuthError(error, 'network_error', `authFetch(${url.origin}${url.pathname})`)
+      }
+    }
   }
 }

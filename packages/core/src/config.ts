@@ -43,12 +43,26 @@ export interface AuthConfig {
    */
   postLogoutRedirectUri?: string
   /**
-   * Where the session lives. In this version every mode keeps the session in memory only, so a
-   * reload signs the user out; `'indexeddb'` persistence arrives with refresh support.
-   * One-time login transactions always use IndexedDB, because they must survive the redirect.
+   * Where the session lives. `'indexeddb'` persists it, so reloads and other tabs of the app find
+   * it; `'memory'` keeps it in this tab only (a reload signs out). `'auto'` persists sessions whose
+   * tokens are sender-constrained (DPoP, coming next) and keeps Bearer sessions in memory, since a
+   * Bearer token copied out of IndexedDB works anywhere. When IndexedDB fails, the SDK falls back
+   * to memory and reports `storage_unavailable` once. Login transactions always use IndexedDB
+   * (sessionStorage when IndexedDB fails), because they must survive the redirect.
    * @default 'auto'
    */
   storage?: StorageMode
+  /**
+   * How many seconds before the access token expires it is refreshed on the next read.
+   * @default 60
+   */
+  refreshLeeway?: number
+  /**
+   * Also refresh shortly before expiry while the page is visible (a timer that pauses while the
+   * page is hidden). Correctness never depends on it: reads refresh anyway.
+   * @default true
+   */
+  autoRefresh?: boolean
   /**
    * Sender-constrained tokens (RFC 9449). Accepted and validated for forward compatibility; this
    * version sends Bearer tokens only.
@@ -76,6 +90,8 @@ export interface ResolvedConfig {
   apiOrigins: readonly string[]
   postLogoutRedirectUri: string
   storage: StorageMode
+  refreshLeeway: number
+  autoRefresh: boolean
   dpop: 'auto' | boolean
   timeoutMs: number
   /** True when the issuer is `http://` on a loopback host, the only case oauth4webapi may use http. */
@@ -91,6 +107,8 @@ const KNOWN_OPTIONS = new Set([
   'apiOrigins',
   'postLogoutRedirectUri',
   'storage',
+  'refreshLeeway',
+  'autoRefresh',
   'dpop',
   'timeoutMs',
 ])
@@ -200,6 +218,12 @@ export function resolveConfig(config: AuthConfig): ResolvedConfig {
       `\`storage\` must be 'auto', 'indexeddb' or 'memory' (got ${JSON.stringify(storage)}).`,
     )
   }
+  const refreshLeeway = config.refreshLeeway ?? 60
+  if (typeof refreshLeeway !== 'number' || !Number.isFinite(refreshLeeway) || refreshLeeway < 0) {
+    throw invalid('`refreshLeeway` must be a number of seconds, 0 or more.')
+  }
+  const autoRefresh = config.autoRefresh ?? true
+  if (typeof autoRefresh !== 'boolean') throw invalid('`autoRefresh` must be true or false.')
   const dpop = config.dpop ?? 'auto'
   if (dpop !== 'auto' && dpop !== true && dpop !== false) {
     throw invalid(`\`dpop\` must be 'auto', true or false (got ${JSON.stringify(dpop)}).`)
@@ -219,6 +243,8 @@ export function resolveConfig(config: AuthConfig): ResolvedConfig {
     apiOrigins: apiOrigins.map(parseOrigin),
     postLogoutRedirectUri,
     storage,
+    refreshLeeway,
+    autoRefresh,
     dpop,
     timeoutMs,
     insecureLoopback: issuer.protocol === 'http:',

@@ -1,123 +1,24 @@
-import { exportJWK, generateKeyPair, SignJWT } from 'jose'
-import { beforeAll, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
+import { APP, config, fakeWorld, ISSUER, rejection } from './__tests__/fakeWorld.js'
 import { createAuth } from './createAuth.js'
-import type { AuthError } from './errors.js'
-import { type KeyValueStore, memoryStore } from './lib/kv.js'
-import type { Platform } from './platform.js'
 import { TRANSACTION_LIFETIME_MS } from './transaction.js'
 
-const ISSUER = 'https://id.example.com'
-const APP = 'https://app.example.com'
-const config = { issuer: ISSUER, clientId: 'spa', redirectUri: `${APP}/callback` }
-
-let privateKey: CryptoKey
-
-beforeAll(async () => {
-  const pair = await generateKeyPair('RS256')
-  privateKey = pair.privateKey
-  await exportJWK(pair.publicKey)
-})
-
-/** A fake browser + authorization server, recording what the SDK did. */
-function fakeWorld(options: { tokenStatus?: number; idTokenAud?: string } = {}) {
-  let location = new URL(`${APP}/`)
-  let now = Date.now()
-  const navigations: string[] = []
-  const replaced: string[] = []
-  const tokenRequests: URLSearchParams[] = []
-  let lastNonce: string | undefined
-  const storage: KeyValueStore = memoryStore()
-
-  const fetch = (async (input: RequestInfo | URL, init?: RequestInit) => {
-    const url = new URL(input instanceof Request ? input.url : String(input))
-    if (url.pathname === '/.well-known/openid-configuration') {
-      return Response.json({
-        issuer: ISSUER,
-        authorization_endpoint: `${ISSUER}/auth`,
-        token_endpoint: `${ISSUER}/token`,
-        end_session_endpoint: `${ISSUER}/session/end`,
-        authorization_response_iss_parameter_supported: true,
-      })
-    }
-    if (url.pathname === '/token') {
-      const body = new URLSearchParams(String(init?.body))
-      tokenRequests.push(body)
-      if (options.tokenStatus !== undefined && options.tokenStatus !== 200) {
-        return Response.json(
-          { error: 'invalid_grant', error_description: 'code expired' },
-          { status: options.tokenStatus },
-        )
-      }
-      const idToken = await new SignJWT({ nonce: lastNonce, name: 'Ada' })
-        .setProtectedHeader({ alg: 'RS256' })
-        .setIssuer(ISSUER)
-        .setAudience(options.idTokenAud ?? 'spa')
-        .setSubject('user-1')
-        .setIssuedAt(Math.floor(now / 1000))
-        .setExpirationTime(Math.floor(now / 1000) + 300)
-        .sign(privateKey)
-      return Response.json({
-        access_token: 'at-1',
-        token_type: 'Bearer',
-        expires_in: 300,
-        id_token: idToken,
-      })
-    }
-    return new Response('not found', { status: 404 })
-  }) as typeof globalThis.fetch
-
-  const platform: Platform = {
-    fetch,
-    now: () => now,
-    currentUrl: () => new URL(location.href),
-    navigate: (url) => {
-      navigations.push(url)
-      lastNonce = new URL(url).searchParams.get('nonce') ?? undefined
-    },
-    replaceUrl: (url) => {
-      replaced.push(url)
-      location = new URL(url)
-    },
-    storage,
-  }
+/** One tab of a fresh world, with the world's counters at hand. */
+function oneTab(options: Parameters<typeof fakeWorld>[0] = {}) {
+  const world = fakeWorld(options)
+  const tab = world.tab()
   return {
-    platform,
-    storage,
-    navigations,
-    replaced,
-    tokenRequests,
-    goTo(url: string) {
-      location = new URL(url)
-    },
-    advance(ms: number) {
-      now += ms
-    },
-    /** The callback the server would send for the last authorization request. */
-    callbackFor(extra: Record<string, string> = {}) {
-      const request = new URL(navigations.at(-1) as string)
-      const params = new URLSearchParams({
-        code: 'the-code',
-        state: request.searchParams.get('state') as string,
-        iss: ISSUER,
-        ...extra,
-      })
-      return `${APP}/callback?${params}`
-    },
+    ...tab,
+    storage: world.storage,
+    tokenRequests: world.tokenRequests,
+    advance: world.advance,
+    world,
   }
-}
-
-async function rejection(promise: Promise<unknown>): Promise<AuthError> {
-  try {
-    await promise
-  } catch (error) {
-    return error as AuthError
-  }
-  throw new Error('expected a rejection')
 }
 
 describe('login()', () => {
   it('sends PKCE S256, state, nonce and the exact redirect URI, and stores a transaction', async () => {
-    const world = fakeWorld()
+    const world = oneTab()
     world.goTo(`${APP}/account?tab=2`)
     const auth = createAuth(config, world.platform)
     await auth.login()
@@ -140,7 +41,7 @@ describe('login()', () => {
   })
 
   it('refuses an off-site returnTo and reserved params before navigating', async () => {
-    const world = fakeWorld()
+    const world = oneTab()
     const auth = createAuth(config, world.platform)
     expect((await rejection(auth.login({ returnTo: '//evil.example' }))).code).toBe(
       'invalid_argument',
@@ -154,14 +55,14 @@ describe('login()', () => {
 
 describe('handleRedirect()', () => {
   it('returns null for a URL that is not a callback', async () => {
-    const world = fakeWorld()
+    const world = oneTab()
     const auth = createAuth(config, world.platform)
     expect(await auth.handleRedirect(`${APP}/somewhere?code=x`)).toBeNull()
     expect(world.tokenRequests).toHaveLength(0)
   })
 
   it('signs in once, cleans the address bar and shares the result with a second call', async () => {
-    const world = fakeWorld()
+    const world = oneTab()
     const auth = createAuth(config, world.platform)
     await auth.login({ returnTo: '/after' })
     const callback = world.callbackFor()
@@ -188,7 +89,7 @@ describe('handleRedirect()', () => {
   })
 
   it('refuses a replayed callback without a token request (transaction_missing)', async () => {
-    const world = fakeWorld()
+    const world = oneTab()
     await createAuth(config, world.platform).login()
     const callback = world.callbackFor()
     await createAuth(config, world.platform).handleRedirect(callback)
@@ -201,7 +102,7 @@ describe('handleRedirect()', () => {
   })
 
   it('refuses a forged state while a sign-in is pending (state_mismatch), keeping that sign-in', async () => {
-    const world = fakeWorld()
+    const world = oneTab()
     const auth = createAuth(config, world.platform)
     await auth.login()
     const forged = `${APP}/callback?code=stolen&state=forged-state&iss=${encodeURIComponent(ISSUER)}`
@@ -217,7 +118,7 @@ describe('handleRedirect()', () => {
     [{ error: 'access_denied', error_description: 'The user said no' }, 'authorization_denied'],
     [{ code: 'second' }, 'invalid_callback'],
   ])('maps a bad callback %j to %s without a token request', async (extra, code) => {
-    const world = fakeWorld()
+    const world = oneTab()
     const auth = createAuth(config, world.platform)
     await auth.login()
     let url = world.callbackFor()
@@ -239,7 +140,7 @@ describe('handleRedirect()', () => {
   })
 
   it('refuses a callback for a transaction older than its lifetime', async () => {
-    const world = fakeWorld()
+    const world = oneTab()
     const auth = createAuth(config, world.platform)
     await auth.login()
     world.advance(TRANSACTION_LIFETIME_MS + 1)
@@ -250,7 +151,7 @@ describe('handleRedirect()', () => {
   })
 
   it('keeps the server error of a failed code exchange, and no session', async () => {
-    const world = fakeWorld({ tokenStatus: 400 })
+    const world = oneTab({ codeStatus: 400 })
     const auth = createAuth(config, world.platform)
     await auth.login()
     const callback = world.callbackFor()
@@ -266,7 +167,7 @@ describe('handleRedirect()', () => {
   })
 
   it('refuses an ID token for another audience', async () => {
-    const world = fakeWorld({ idTokenAud: 'other-client' })
+    const world = oneTab({ idTokenAud: 'other-client' })
     const auth = createAuth(config, world.platform)
     await auth.login()
     expect((await rejection(auth.handleRedirect(world.callbackFor()))).code).toBe(
@@ -278,18 +179,26 @@ describe('handleRedirect()', () => {
 
 describe('getAccessToken(), authFetch() and logout()', () => {
   async function signedIn() {
-    const world = fakeWorld()
-    const auth = createAuth({ ...config, apiOrigins: ['https://api.example.com'] }, world.platform)
+    const world = oneTab()
+    const auth = createAuth(
+      { ...config, apiOrigins: ['https://api.example.com'], autoRefresh: false },
+      world.platform,
+    )
     await auth.login()
     await auth.handleRedirect(world.callbackFor())
     return { world, auth }
   }
 
-  it('ends the session once the access token has expired', async () => {
+  it('refreshes an access token that reached the leeway, and only then', async () => {
     const { world, auth } = await signedIn()
-    world.advance(301_000)
-    expect((await rejection(auth.getAccessToken())).code).toBe('session_expired')
-    expect((await rejection(auth.getAccessToken())).code).toBe('login_required')
+    world.advance(239_000) // 61 s left: outside the 60 s leeway
+    expect(await auth.getAccessToken()).toBe('at-1')
+    world.advance(2_000)
+    expect(await auth.getAccessToken()).toBe('at-2')
+    expect(world.tokenRequests.map((body) => body.get('grant_type'))).toEqual([
+      'authorization_code',
+      'refresh_token',
+    ])
   })
 
   it('refuses authFetch to a non-allowed origin before any request', async () => {
@@ -309,6 +218,8 @@ describe('getAccessToken(), authFetch() and logout()', () => {
     expect(url.pathname).toBe('/session/end')
     expect(url.searchParams.get('id_token_hint')).toMatch(/^ey/)
     expect(url.searchParams.get('post_logout_redirect_uri')).toBe(`${APP}/`)
+    expect(world.world.revoked).toEqual(['rt-1'])
+    expect(await world.storage.keys()).toEqual([])
   })
 
   it('logs out locally only when asked', async () => {

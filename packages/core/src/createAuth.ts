@@ -4,10 +4,12 @@ import { callbackDefect, isCallbackUrl, stripCallbackParams } from './callbackUr
 import { type AuthConfig, resolveConfig } from './config.js'
 import { createDiscovery, requestOptions } from './discovery.js'
 import { AuthError } from './errors.js'
+import { withFallback } from './lib/kv.js'
 import { toAuthError } from './lib/toAuthError.js'
-import { browserPlatform, type Platform } from './platform.js'
+import { browserPlatform, type Platform, type TabMessage } from './platform.js'
+import { createRefresher, isExpired, needsRefresh } from './refresh.js'
 import { safeReturnTo, sanitizeReturnTo } from './returnTo.js'
-import { type Session, sessionFromTokenResponse } from './session.js'
+import { type Session, SessionStore, sessionFromTokenResponse } from './session.js'
 import { type AuthListener, type AuthState, StateStore } from './state.js'
 import { TransactionStore } from './transaction.js'
 
@@ -49,7 +51,7 @@ export interface LogoutOptions {
 
 /** Options of {@link Auth.getAccessToken}. */
 export interface GetAccessTokenOptions {
-  /** Ignore the current access token's lifetime. Refresh support comes in a later version. */
+  /** Refresh even though the current access token has not reached the refresh leeway. */
   forceRefresh?: boolean
 }
 
@@ -76,29 +78,41 @@ export interface Auth {
    */
   handleRedirect(url?: string | URL): Promise<RedirectResult | null>
   /**
-   * Returns a valid access token.
-   * @throws {@link AuthError} `login_required` when signed out, `session_expired` when the token
-   *   has expired.
+   * Returns a valid access token, refreshing it first when it expires within `refreshLeeway`.
+   * Concurrent calls share one refresh, in this tab and (through a Web Lock) across tabs.
+   * @throws {@link AuthError} `login_required` when signed out; `session_expired` when the server
+   *   refused the refresh token (the session is ended in every tab); `network_error`, `timeout` or
+   *   `token_request_failed` when a refresh failed transiently (the session is kept, try again).
+   * @see {@link https://www.rfc-editor.org/rfc/rfc6749#section-6 | RFC 6749 section 6}
    */
   getAccessToken(options?: GetAccessTokenOptions): Promise<string>
   /**
    * `fetch` with `Authorization: Bearer <token>` attached. Tokens go only to the app's own origin
    * and the configured `apiOrigins`, compared exactly; anything else is refused before any request.
-   * @throws {@link AuthError} `origin_not_allowed`, and whatever {@link Auth.getAccessToken} throws.
+   * A 401 whose `WWW-Authenticate` says `invalid_token` gets one forced refresh and one retry.
+   * HTTP errors resolve as responses, as with `fetch`.
+   * @throws {@link AuthError} `origin_not_allowed`, `network_error`, and whatever
+   *   {@link Auth.getAccessToken} throws.
+   * @see {@link https://www.rfc-editor.org/rfc/rfc6750#section-3.1 | RFC 6750 section 3.1}
    */
   authFetch: AuthFetch
   /**
-   * Clears the session and, unless `localOnly`, ends the session at the authorization server
-   * (navigating to its `end_session_endpoint` with `id_token_hint` and `post_logout_redirect_uri`).
+   * Revokes the refresh token when the server has a revocation endpoint, clears everything this
+   * client stored (session, transactions), tells the other tabs, and, unless `localOnly`, ends the
+   * session at the authorization server (navigating to its `end_session_endpoint` with
+   * `id_token_hint` and `post_logout_redirect_uri`). A failed revocation does not stop the logout.
    * @throws {@link AuthError} `invalid_argument` (bad `returnTo`), `discovery_failed` (the local
    *   session is cleared anyway).
-   * @see {@link https://openid.net/specs/openid-connect-rpinitiated-1_0.html | OpenID Connect RP-Initiated Logout}
+   * @see {@link https://www.rfc-editor.org/rfc/rfc7009 | RFC 7009},
+   *   {@link https://openid.net/specs/openid-connect-rpinitiated-1_0.html | OpenID Connect RP-Initiated Logout}
    */
   logout(options?: LogoutOptions): Promise<void>
   /** The current state; the same object until something changes. */
   getState(): AuthState
   /** Calls `listener` with every new state. Returns the function that unsubscribes. */
   subscribe(listener: AuthListener): () => void
+  /** A random id for this tab, as found in {@link AuthState.refreshedBy}. */
+  readonly tabId: string
 }
 
 // Authorization request parameters that only the SDK may set.
@@ -124,41 +138,211 @@ const SIGNED_OUT: AuthState = {
   user: null,
   error: null,
   expiresAt: null,
+  refreshedAt: null,
+  refreshedBy: null,
 }
 
 /**
  * Creates a Latchkey client for one authorization server and client. Nothing is fetched until the
  * first call that needs the server.
+ * @param config the client's settings, see {@link AuthConfig}.
+ * @param platform replaces the browser's side effects (fetch, storage, clock, navigation, locks);
+ *   for tests and non-browser hosts.
  * @throws {@link AuthError} `config_invalid` with a message naming the option to fix.
- * @platform `platform` replaces the browser's side effects, for tests.
  */
 export function createAuth(config: AuthConfig, platform: Platform = browserPlatform()): Auth {
   const cfg = resolveConfig(config)
   const client: oauth.Client = { client_id: cfg.clientId }
   const discover = createDiscovery(cfg, platform)
-  const transactions = new TransactionStore(platform.storage, cfg.issuer.href, cfg.clientId)
-  const store = new StateStore(SIGNED_OUT)
+  const tabId = oauth.generateRandomState().slice(0, 8)
+  const scopeKey = `latchkey:${cfg.issuer.href}:${cfg.clientId}`
   const options = () => requestOptions(cfg, platform)
   const appOrigin = () => platform.currentUrl().origin
   // One promise per callback URL (before and after cleanup), so repeated calls share one exchange.
   const redirects = new Map<string, Promise<RedirectResult | null>>()
-  let session: Session | null = null
+
+  // Storage problems are reported once, through the console and the state, never thrown.
+  // The warning stays in the state's `error` (status unchanged) while the tab runs degraded.
+  let storageWarning: AuthError | null = null
+  function reportStorage(error: AuthError): void {
+    if (storageWarning !== null) return
+    storageWarning = error
+    platform.warn(`[latchkey] storage_unavailable: ${error.message}`)
+    store.set({ ...store.get(), error })
+  }
+  const transactionStorage = withFallback(platform.storage, platform.tabStorage, (cause) =>
+    reportStorage(
+      new AuthError(
+        'storage_unavailable',
+        'IndexedDB is unavailable; login transactions use sessionStorage and sessions stay in memory.',
+        { cause },
+      ),
+    ),
+  )
+  const transactions = new TransactionStore(transactionStorage, cfg.issuer.href, cfg.clientId)
+  // Bearer tokens persist only when asked; 'auto' keeps them in memory (a stolen copy works anywhere).
+  const sessions = new SessionStore(
+    platform.storage,
+    `${scopeKey}:session`,
+    cfg.storage === 'indexeddb',
+    reportStorage,
+  )
+  const store = new StateStore(
+    sessions.persistent ? { ...SIGNED_OUT, status: 'loading' } : SIGNED_OUT,
+  )
+  const channel = platform.openChannel(scopeKey)
 
   function fail(error: AuthError): never {
-    store.set({ status: 'error', user: null, error, expiresAt: null })
+    store.set({ ...SIGNED_OUT, status: 'error', error })
     throw error
   }
 
-  function setSession(next: Session | null): void {
-    session = next
+  /** Shows `session` (or its absence) in the state and keeps the proactive timer in step. */
+  function show(session: Session | null, error: AuthError | null = null): void {
     store.set(
-      next === null
-        ? SIGNED_OUT
-        : { status: 'authenticated', user: next.user, error: null, expiresAt: next.expiresAt },
+      session === null
+        ? { ...SIGNED_OUT, error: error ?? storageWarning }
+        : {
+            status: 'authenticated',
+            user: session.user,
+            error: storageWarning,
+            expiresAt: session.expiresAt,
+            refreshedAt: session.refreshedAt,
+            refreshedBy: session.refreshedBy,
+          },
     )
+    schedule(session)
   }
 
+  function tell(type: TabMessage['type']): void {
+    channel?.post({ type, tabId })
+  }
+
+  const refresh = createRefresher({
+    sessions,
+    withLock: (task) => platform.withLock(`${scopeKey}:refresh`, task),
+    now: platform.now,
+    leewayMs: cfg.refreshLeeway * 1000,
+    grant: refreshGrant,
+    onAdopted: (session) => show(session),
+    onRefreshed: (session) => {
+      show(session)
+      tell('refresh')
+    },
+    onEnded: (error) => {
+      show(null, error)
+      tell('session_expired')
+    },
+  })
+
+  async function refreshGrant(refreshToken: string, previous: Session): Promise<Session> {
+    let tokens: oauth.TokenEndpointResponse
+    try {
+      const as = await discover()
+      const response = await oauth.refreshTokenGrantRequest(
+        as,
+        client,
+        oauth.None(),
+        refreshToken,
+        {
+          ...options(),
+          ...(cfg.resource === undefined
+            ? {}
+            : { additionalParameters: { resource: cfg.resource } }),
+        },
+      )
+      tokens = await oauth.processRefreshTokenResponse(as, client, response)
+    } catch (error) {
+      if (error instanceof oauth.ResponseBodyError && error.error === 'invalid_grant') {
+        throw new AuthError(
+          'session_expired',
+          'The session has ended at the authorization server (the refresh token was refused). Please sign in again.',
+          {
+            error: error.error,
+            status: error.status,
+            ...(error.error_description === undefined
+              ? {}
+              : { errorDescription: error.error_description }),
+          },
+        )
+      }
+      throw tokenError(error, 'The token refresh')
+    }
+    if (tokens.token_type !== 'bearer') {
+      throw new AuthError(
+        'token_request_failed',
+        `The token refresh returned a "${tokens.token_type}" token where a Bearer token was requested.`,
+      )
+    }
+    const claims = oauth.getValidatedIdTokenClaims(tokens)
+    if (claims !== undefined && previous.user !== null && claims.sub !== previous.user.sub) {
+      throw new AuthError(
+        'session_expired',
+        'The refreshed ID token names another user than the session; the session was ended.',
+      )
+    }
+    const now = platform.now()
+    return {
+      ...sessionFromTokenResponse(tokens, claims, now, previous),
+      refreshedAt: now,
+      refreshedBy: tabId,
+    }
+  }
+
+  // The proactive refresh: an optimisation only (browsers throttle timers); reads refresh anyway.
+  let cancelTimer: () => void = () => undefined
+  function schedule(session: Session | null): void {
+    cancelTimer()
+    if (!cfg.autoRefresh || session?.refreshToken === undefined || session.expiresAt === null)
+      return
+    const delay = Math.max(session.expiresAt - cfg.refreshLeeway * 1000 - platform.now(), 1000)
+    cancelTimer = platform.setTimer(refreshInBackground, delay)
+  }
+  function refreshInBackground(): void {
+    const session = sessions.current
+    if (!platform.isVisible() || session === null) return
+    if (needsRefresh(session, platform.now(), cfg.refreshLeeway * 1000)) {
+      refresh().catch(() => undefined) // failures show in the state; the next read tries again
+    }
+  }
+  if (cfg.autoRefresh) platform.onVisible(refreshInBackground)
+
+  channel?.subscribe((message) => {
+    if (message.tabId === tabId) return
+    if (message.type === 'logout' || message.type === 'session_expired') {
+      void sessions.clear()
+      show(
+        null,
+        message.type === 'session_expired'
+          ? new AuthError(
+              'session_expired',
+              'The session ended in another tab. Please sign in again.',
+            )
+          : null,
+      )
+    } else if (sessions.persistent) {
+      void sessions.load().then((session) => show(session))
+    }
+  })
+
+  // Restoring a persisted session needs no network: a read from IndexedDB, nothing else.
+  const ready = (async () => {
+    if (!sessions.persistent) return
+    const session = await sessions.load()
+    if (
+      session !== null &&
+      session.refreshToken === undefined &&
+      isExpired(session, platform.now())
+    ) {
+      await sessions.clear()
+      show(null)
+      return
+    }
+    show(session)
+  })()
+
   async function login(loginOptions: LoginOptions = {}): Promise<void> {
+    await ready
     const page = platform.currentUrl()
     const returnTo =
       loginOptions.returnTo === undefined
@@ -242,6 +426,7 @@ export function createAuth(config: AuthConfig, platform: Platform = browserPlatf
   }
 
   async function completeRedirect(url: URL): Promise<RedirectResult> {
+    await ready
     store.set({ ...store.get(), status: 'loading' })
     const params = url.searchParams
     const defect = callbackDefect(params)
@@ -347,24 +532,33 @@ export function createAuth(config: AuthConfig, platform: Platform = browserPlatf
         ),
       )
     }
-    setSession(
-      sessionFromTokenResponse(tokens, oauth.getValidatedIdTokenClaims(tokens), platform.now()),
+    const session = sessionFromTokenResponse(
+      tokens,
+      oauth.getValidatedIdTokenClaims(tokens),
+      platform.now(),
     )
+    await sessions.save(session)
+    show(session)
+    tell('login')
     return { returnTo: safeReturnTo(transaction.returnTo, appOrigin()) }
   }
 
-  async function getAccessToken(_options: GetAccessTokenOptions = {}): Promise<string> {
+  async function getAccessToken(tokenOptions: GetAccessTokenOptions = {}): Promise<string> {
+    await ready
+    const session = sessions.current
     if (session === null) {
       throw new AuthError('login_required', 'No user is signed in: call login() first.')
     }
-    if (session.expiresAt !== null && platform.now() >= session.expiresAt) {
-      setSession(null)
-      fail(new AuthError('session_expired', 'The access token has expired. Please sign in again.'))
+    if (tokenOptions.forceRefresh)
+      return (await refresh({ rejected: session.accessToken })).accessToken
+    if (needsRefresh(session, platform.now(), cfg.refreshLeeway * 1000)) {
+      return (await refresh()).accessToken
     }
     return session.accessToken
   }
 
   async function logout(logoutOptions: LogoutOptions = {}): Promise<void> {
+    await ready
     let target = cfg.postLogoutRedirectUri
     if (logoutOptions.returnTo !== undefined) {
       let url: URL
@@ -378,15 +572,36 @@ export function createAuth(config: AuthConfig, platform: Platform = browserPlatf
       }
       target = url.href
     }
-    const idToken = session?.idToken
-    setSession(null)
+    const session = sessions.current ?? (await sessions.load())
+    await sessions.clear()
     await transactions.clear().catch(() => undefined)
-    if (logoutOptions.localOnly) return
+    show(null)
+    tell('logout')
     const as = await discover()
-    if (as.end_session_endpoint === undefined) return
+    if (session?.refreshToken !== undefined && as.revocation_endpoint !== undefined) {
+      try {
+        const response = await oauth.revocationRequest(
+          as,
+          client,
+          oauth.None(),
+          session.refreshToken,
+          {
+            ...options(),
+            additionalParameters: { token_type_hint: 'refresh_token' },
+          },
+        )
+        await oauth.processRevocationResponse(response)
+      } catch (error) {
+        // The local session is gone either way; the server's refresh token expires on its own.
+        platform.warn(
+          `[latchkey] ${toAuthError(error, 'token_request_failed', 'Revoking the refresh token').message}`,
+        )
+      }
+    }
+    if (logoutOptions.localOnly || as.end_session_endpoint === undefined) return
     const url = new URL(as.end_session_endpoint)
     url.searchParams.set('client_id', cfg.clientId)
-    if (idToken !== undefined) url.searchParams.set('id_token_hint', idToken)
+    if (session?.idToken !== undefined) url.searchParams.set('id_token_hint', session.idToken)
     url.searchParams.set('post_logout_redirect_uri', target)
     platform.navigate(url.href)
   }
@@ -400,10 +615,15 @@ export function createAuth(config: AuthConfig, platform: Platform = browserPlatf
       currentUrl: platform.currentUrl,
       apiOrigins: cfg.apiOrigins,
       getAccessToken: () => getAccessToken(),
+      replaceRejectedToken: async (token) => {
+        await ready
+        return (await refresh({ rejected: token })).accessToken
+      },
     }),
     logout,
     getState: () => store.get(),
     subscribe: (listener) => store.subscribe(listener),
+    tabId,
   }
 }
 

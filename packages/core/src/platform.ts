@@ -1,5 +1,18 @@
 // The side effects the SDK needs, behind one small interface so unit tests can pass fakes.
-import { indexedDbStore, type KeyValueStore } from './lib/kv.js'
+import { indexedDbStore, type KeyValueStore, webStorageStore } from './lib/kv.js'
+
+/** A message between tabs of the same app. It never carries a token. */
+export interface TabMessage {
+  type: 'login' | 'refresh' | 'logout' | 'session_expired'
+  tabId: string
+}
+
+/** A channel to the other tabs of this app (BroadcastChannel in browsers). */
+export interface TabChannel {
+  post(message: TabMessage): void
+  subscribe(listener: (message: TabMessage) => void): void
+  close(): void
+}
 
 /** What the SDK needs from its environment. Browser defaults come from {@link browserPlatform}. */
 export interface Platform {
@@ -13,12 +26,28 @@ export interface Platform {
   navigate(url: string): void
   /** Replaces the address bar's URL without adding a history entry. */
   replaceUrl(url: string): void
-  /** Durable storage for one-time login transactions. */
+  /** Durable storage shared by the tabs of this origin (IndexedDB). */
   storage: KeyValueStore
+  /** Per-tab storage that survives a redirect, for login transactions when `storage` fails. */
+  tabStorage: KeyValueStore
+  /** Runs `task` while holding the cross-tab lock `name` (Web Locks), one holder at a time. */
+  withLock<T>(name: string, task: () => Promise<T>): Promise<T>
+  /** Opens a channel to the other tabs, or returns `null` where there is none. */
+  openChannel(name: string): TabChannel | null
+  /** Calls `callback` after `ms`; returns the function that cancels it. */
+  setTimer(callback: () => void, ms: number): () => void
+  /** Whether the page is visible (background tabs do not refresh proactively). */
+  isVisible(): boolean
+  /** Calls `callback` whenever the page becomes visible; returns the function that stops it. */
+  onVisible(callback: () => void): () => void
+  /** Reports a degraded mode to the developer. */
+  warn(message: string): void
 }
 
 /** The browser's implementations. Nothing here runs at import time, so SSR imports are safe. */
 export function browserPlatform(): Platform {
+  // Tabs of one origin share the in-tab queue when Web Locks are missing (old browsers).
+  let queue: Promise<unknown> = Promise.resolve()
   return {
     fetch: (input, init) => globalThis.fetch(input, init),
     now: () => Date.now(),
@@ -26,5 +55,40 @@ export function browserPlatform(): Platform {
     navigate: (url) => window.location.assign(url),
     replaceUrl: (url) => window.history.replaceState(window.history.state, '', url),
     storage: indexedDbStore(),
+    tabStorage: webStorageStore(() => window.sessionStorage),
+    withLock: (name, task) => {
+      if (typeof navigator !== 'undefined' && navigator.locks) {
+        // The DOM typing sees the callback's promise as the lock's value; the browser unwraps it.
+        return navigator.locks.request(name, task) as Promise<Awaited<ReturnType<typeof task>>>
+      }
+      const run = queue.then(task, task)
+      queue = run.catch(() => undefined)
+      return run
+    },
+    openChannel: (name) => {
+      if (typeof BroadcastChannel === 'undefined') return null
+      const channel = new BroadcastChannel(name)
+      return {
+        post: (message) => channel.postMessage(message),
+        subscribe: (listener) => {
+          channel.onmessage = (event: MessageEvent<TabMessage>) => listener(event.data)
+        },
+        close: () => channel.close(),
+      }
+    },
+    setTimer: (callback, ms) => {
+      const id = setTimeout(callback, ms)
+      return () => clearTimeout(id)
+    },
+    isVisible: () => typeof document === 'undefined' || document.visibilityState === 'visible',
+    onVisible: (callback) => {
+      if (typeof document === 'undefined') return () => undefined
+      const listener = () => {
+        if (document.visibilityState === 'visible') callback()
+      }
+      document.addEventListener('visibilitychange', listener)
+      return () => document.removeEventListener('visibilitychange', listener)
+    },
+    warn: (message) => console.warn(message),
   }
 }

@@ -21,6 +21,10 @@ export interface AuthState {
   readonly error: AuthError | null
   /** When the access token expires, in milliseconds since the epoch. */
   readonly expiresAt: number | null
+  /** When the tokens were last refreshed (ms since the epoch), or `null` before any refresh. */
+  readonly refreshedAt: number | null
+  /** The {@link Auth.tabId} of the tab that did the last refresh, or `null`. */
+  readonly refreshedBy: string | null
 }
 
 /** Receives every new state. */
@@ -45,7 +49,9 @@ export class StateStore {
       current.status === next.status &&
       current.user === next.user &&
       current.error === next.error &&
-      current.expiresAt === next.expiresAt
+      current.expiresAt === next.expiresAt &&
+      current.refreshedAt === next.refreshedAt &&
+      current.refreshedBy === next.refreshedBy
     ) {
       return
     }

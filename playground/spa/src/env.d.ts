@@ -6,4 +6,11 @@ interface ImportMetaEnv {
   readonly VITE_LATCHKEY_API_URL?: string
   readonly VITE_LATCHKEY_SCOPE?: string
   readonly VITE_LATCHKEY_RESOURCE?: string
+  readonly VITE_LATCHKEY_STORAGE?: string
+  readonly VITE_LATCHKEY_REFRESH_LEEWAY?: string
+  readonly VITE_LATCHKEY_AUTO_REFRESH?: string
+}
+
+interface Window {
+  latchkey: import('@latchkey/core').Auth
 }

@@ -15,11 +15,20 @@ const auth = createAuth({
   ...(env.VITE_LATCHKEY_RESOURCE ? { resource: env.VITE_LATCHKEY_RESOURCE } : {}),
   apiOrigins: [apiOrigin],
   postLogoutRedirectUri: `${window.location.origin}/`,
+  // The playground persists its (Bearer) session so reloads and tabs show off the session code;
+  // an app would keep 'auto', which persists only sender-constrained sessions.
+  storage:
+    (env.VITE_LATCHKEY_STORAGE as 'auto' | 'indexeddb' | 'memory' | undefined) || 'indexeddb',
+  refreshLeeway: Number(env.VITE_LATCHKEY_REFRESH_LEEWAY || 60),
+  autoRefresh: env.VITE_LATCHKEY_AUTO_REFRESH !== 'false',
 })
+// For the browser console (and the e2e tests): try `await latchkey.getAccessToken()`.
+window.latchkey = auth
 
 const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as T
 
 $('issuer').textContent = issuer
+$('tab-id').textContent = auth.tabId
 const fetchUrl = $<HTMLInputElement>('fetch-url')
 fetchUrl.value = new URL('/api/me', apiUrl).href
 
@@ -43,7 +52,12 @@ function showError(error: unknown): void {
   box.hidden = false
 }
 
+let markedAuthenticated = false
 function render(state: AuthState): void {
+  if (state.status === 'authenticated' && !markedAuthenticated) {
+    markedAuthenticated = true
+    performance.mark('latchkey:authenticated') // read by scripts/bench.mjs
+  }
   $('status').textContent = state.status
   const signedIn = state.status === 'authenticated'
   $('signed-in').hidden = !signedIn
@@ -56,7 +70,13 @@ function render(state: AuthState): void {
   $('expires-at').textContent = state.expiresAt
     ? new Date(state.expiresAt).toLocaleTimeString()
     : 'unknown'
-  if (state.status === 'error') showError(state.error)
+  $('refreshed-at').textContent = state.refreshedAt
+    ? new Date(state.refreshedAt).toLocaleTimeString()
+    : 'not yet'
+  $('refreshed-by').textContent = state.refreshedBy
+    ? `${state.refreshedBy}${state.refreshedBy === auth.tabId ? ' (this tab)' : ''}`
+    : '—'
+  if (state.error) showError(state.error)
 }
 
 auth.subscribe(render)

@@ -18,9 +18,10 @@ export function indexedDbStore(dbName = 'latchkey', storeName = 'kv'): KeyValueS
     return store
   }
   return {
-    get: (key) => get(key, use()),
-    set: (key, value) => set(key, value, use()),
-    del: (key) => del(key, use()),
+    // async, so that a synchronous throw (indexedDB.open refused) becomes a rejection.
+    get: async (key) => get(key, use()),
+    set: async (key, value) => set(key, value, use()),
+    del: async (key) => del(key, use()),
     keys: async () => (await keys(use())).filter((key): key is string => typeof key === 'string'),
   }
 }
@@ -38,5 +39,61 @@ export function memoryStore(): KeyValueStore {
       map.delete(key)
     },
     keys: async () => [...map.keys()],
+  }
+}
+
+/**
+ * A store in Web Storage (sessionStorage), as JSON. Used only for login transactions when
+ * IndexedDB fails, never for tokens.
+ */
+export function webStorageStore(storage: () => Storage, prefix = 'latchkey:'): KeyValueStore {
+  return {
+    get: async <T>(key: string) => {
+      const raw = storage().getItem(prefix + key)
+      return raw === null ? undefined : (JSON.parse(raw) as T)
+    },
+    set: async (key, value) => storage().setItem(prefix + key, JSON.stringify(value)),
+    del: async (key) => storage().removeItem(prefix + key),
+    keys: async () => {
+      const all = storage()
+      const found: string[] = []
+      for (let i = 0; i < all.length; i++) {
+        const key = all.key(i)
+        if (key?.startsWith(prefix)) found.push(key.slice(prefix.length))
+      }
+      return found
+    },
+  }
+}
+
+/**
+ * Uses `primary` until it fails once, then `fallback` for the rest of the page's life, calling
+ * `onFail` that one time. Keeps the SDK working when IndexedDB is blocked or broken.
+ */
+export function withFallback(
+  primary: KeyValueStore,
+  fallback: KeyValueStore,
+  onFail: (error: unknown) => void,
+): KeyValueStore & { readonly degraded: boolean } {
+  let degraded = false
+  const run = async <T>(op: (store: KeyValueStore) => Promise<T>): Promise<T> => {
+    if (!degraded) {
+      try {
+        return await op(primary)
+      } catch (error) {
+        degraded = true
+        onFail(error)
+      }
+    }
+    return op(fallback)
+  }
+  return {
+    get degraded() {
+      return degraded
+    },
+    get: (key) => run((store) => store.get(key)),
+    set: (key, value) => run((store) => store.set(key, value)),
+    del: (key) => run((store) => store.del(key)),
+    keys: () => run((store) => store.keys()),
   }
 }

@@ -1,0 +1,257 @@
+// A fake browser (any number of tabs) and authorization server for unit tests: no globals patched.
+import { generateKeyPair, SignJWT } from 'jose'
+import { type KeyValueStore, memoryStore } from '../lib/kv.js'
+import type { Platform, TabChannel, TabMessage } from '../platform.js'
+
+export const ISSUER = 'https://id.example.com'
+export const APP = 'https://app.example.com'
+export const API = 'https://api.example.com'
+export const config = { issuer: ISSUER, clientId: 'spa', redirectUri: `${APP}/callback` }
+
+const { privateKey } = await generateKeyPair('RS256')
+
+export interface WorldOptions {
+  /** Status for authorization-code token requests (200 by default). */
+  codeStatus?: number
+  idTokenAud?: string
+  /** `expires_in` of issued access tokens. */
+  expiresIn?: number
+  /** The `sub` of ID tokens from refreshes (defaults to the signed-in user). */
+  refreshSub?: string
+}
+
+interface Timer {
+  at: number
+  callback: () => void
+}
+
+/** A fake world: one server, shared IndexedDB and BroadcastChannel, and tabs. */
+export function fakeWorld(options: WorldOptions = {}) {
+  let now = Date.now()
+  const storage: KeyValueStore = memoryStore()
+  const listeners = new Set<{ tab: number; listener: (message: TabMessage) => void }>()
+  let lockQueue: Promise<unknown> = Promise.resolve()
+  const timers = new Set<Timer>()
+  const tokenRequests: URLSearchParams[] = []
+  const revoked: string[] = []
+  /** What the next token responses do: 'ok', a status, or 'network' (fetch rejects). */
+  const faults: Array<number | 'network'> = []
+  let validRefreshTokens = new Set<string>()
+  let issued = 0
+  let lastNonce: string | undefined
+  let visible = true
+  const visibleCallbacks = new Set<() => void>()
+
+  async function idToken(sub: string, nonce?: string): Promise<string> {
+    const seconds = Math.floor(now / 1000)
+    return new SignJWT({ ...(nonce === undefined ? {} : { nonce }), name: 'Ada' })
+      .setProtectedHeader({ alg: 'RS256' })
+      .setIssuer(ISSUER)
+      .setAudience(options.idTokenAud ?? 'spa')
+      .setSubject(sub)
+      .setIssuedAt(seconds)
+      .setExpirationTime(seconds + 300)
+      .sign(privateKey)
+  }
+
+  async function tokenResponse(body: URLSearchParams): Promise<Response> {
+    tokenRequests.push(body)
+    const fault = faults.shift()
+    if (fault === 'network') throw new TypeError('Failed to fetch')
+    if (fault !== undefined) return new Response('upstream down', { status: fault })
+    const grant = body.get('grant_type')
+    if (grant === 'authorization_code' && (options.codeStatus ?? 200) !== 200) {
+      return Response.json(
+        { error: 'invalid_grant', error_description: 'code expired' },
+        { status: options.codeStatus ?? 400 },
+      )
+    }
+    if (grant === 'refresh_token') {
+      const token = body.get('refresh_token') ?? ''
+      if (!validRefreshTokens.has(token)) {
+        // Reuse of a rotated token revokes the whole grant, as oidc-provider does.
+        validRefreshTokens = new Set()
+        return Response.json(
+          { error: 'invalid_grant', error_description: 'grant request is invalid' },
+          { status: 400 },
+        )
+      }
+      validRefreshTokens.delete(token)
+    }
+    issued += 1
+    const refreshToken = `rt-${issued}`
+    validRefreshTokens.add(refreshToken)
+    const sub = grant === 'refresh_token' ? (options.refreshSub ?? 'user-1') : 'user-1'
+    return Response.json({
+      access_token: `at-${issued}`,
+      token_type: 'Bearer',
+      expires_in: options.expiresIn ?? 300,
+      refresh_token: refreshToken,
+      id_token: await idToken(sub, grant === 'authorization_code' ? lastNonce : undefined),
+    })
+  }
+
+  /** The server and the demo API. */
+  const fetch = (async (input: RequestInfo | URL, init?: RequestInit) => {
+    const url = new URL(input instanceof Request ? input.url : String(input))
+    if (url.origin === ISSUER) {
+      const body = new URLSearchParams(String(init?.body ?? ''))
+      switch (url.pathname) {
+        case '/.well-known/openid-configuration':
+          return Response.json({
+            issuer: ISSUER,
+            authorization_endpoint: `${ISSUER}/auth`,
+            token_endpoint: `${ISSUER}/token`,
+            revocation_endpoint: `${ISSUER}/revoke`,
+            end_session_endpoint: `${ISSUER}/session/end`,
+            authorization_response_iss_parameter_supported: true,
+          })
+        case '/token':
+          return tokenResponse(body)
+        case '/revoke':
+          revoked.push(body.get('token') ?? '')
+          validRefreshTokens.delete(body.get('token') ?? '')
+          return new Response(null, { status: 200 })
+      }
+    }
+    if (url.origin === API) {
+      const headers = new Headers(init?.headers)
+      api.push({
+        url: url.href,
+        method: init?.method ?? 'GET',
+        authorization: headers.get('authorization'),
+        body: init?.body ?? null,
+      })
+      const answer = apiAnswers.shift()
+      if (answer !== undefined) return answer()
+      return Response.json({ ok: true })
+    }
+    return new Response('not found', { status: 404 })
+  }) as typeof globalThis.fetch
+
+  const api: Array<{ url: string; method: string; authorization: string | null; body: unknown }> =
+    []
+  const apiAnswers: Array<() => Response> = []
+  let tabs = 0
+
+  function tab(start = `${APP}/`) {
+    const id = ++tabs
+    let location = new URL(start)
+    const navigations: string[] = []
+    const replaced: string[] = []
+    const warnings: string[] = []
+    const platform: Platform = {
+      fetch,
+      now: () => now,
+      currentUrl: () => new URL(location.href),
+      navigate: (url) => {
+        navigations.push(url)
+        lastNonce = new URL(url).searchParams.get('nonce') ?? undefined
+      },
+      replaceUrl: (url) => {
+        replaced.push(url)
+        location = new URL(url)
+      },
+      storage,
+      tabStorage: memoryStore(),
+      withLock: (_name, task) => {
+        const run = lockQueue.then(task, task)
+        lockQueue = run.catch(() => undefined)
+        return run
+      },
+      openChannel: (): TabChannel => {
+        let mine: { tab: number; listener: (message: TabMessage) => void } | undefined
+        return {
+          post: (message) => {
+            for (const entry of listeners)
+              if (entry !== mine) queueMicrotask(() => entry.listener(message))
+          },
+          subscribe: (listener) => {
+            mine = { tab: id, listener }
+            listeners.add(mine)
+          },
+          close: () => {
+            if (mine) listeners.delete(mine)
+          },
+        }
+      },
+      setTimer: (callback, ms) => {
+        const timer = { at: now + ms, callback }
+        timers.add(timer)
+        return () => timers.delete(timer)
+      },
+      isVisible: () => visible,
+      onVisible: (callback) => {
+        visibleCallbacks.add(callback)
+        return () => visibleCallbacks.delete(callback)
+      },
+      warn: (message) => warnings.push(message),
+    }
+    return {
+      platform,
+      navigations,
+      replaced,
+      warnings,
+      goTo(url: string) {
+        location = new URL(url)
+      },
+      /** The callback the server would send for this tab's last authorization request. */
+      callbackFor(extra: Record<string, string> = {}) {
+        const request = new URL(navigations.at(-1) as string)
+        const params = new URLSearchParams({
+          code: 'the-code',
+          state: request.searchParams.get('state') as string,
+          iss: ISSUER,
+          ...extra,
+        })
+        return `${APP}/callback?${params}`
+      },
+    }
+  }
+
+  return {
+    storage,
+    tokenRequests,
+    refreshRequests: () =>
+      tokenRequests.filter((body) => body.get('grant_type') === 'refresh_token'),
+    revoked,
+    faults,
+    api,
+    apiAnswers,
+    tab,
+    now: () => now,
+    /** Moves the clock on, firing due timers. */
+    advance(ms: number) {
+      now += ms
+      for (const timer of [...timers]) {
+        if (timer.at <= now) {
+          timers.delete(timer)
+          timer.callback()
+        }
+      }
+    },
+    pendingTimers: () => timers.size,
+    setVisible(value: boolean) {
+      visible = value
+      if (value) for (const callback of visibleCallbacks) callback()
+    },
+    revokeAll() {
+      validRefreshTokens = new Set()
+    },
+  }
+}
+
+/** Resolves when `promise` rejects, with its reason; fails the test if it resolves. */
+export async function rejection(
+  promise: Promise<unknown>,
+): Promise<import('../errors.js').AuthError> {
+  try {
+    await promise
+  } catch (error) {
+    return error as import('../errors.js').AuthError
+  }
+  throw new Error('expected a rejection')
+}
+
+/** Lets queued microtasks and promise chains settle. */
+export const settle = () => new Promise((resolve) => setTimeout(resolve, 0))
