@@ -27,6 +27,8 @@ export default defineConfig({
     timeout: 60_000,
     stdout: 'pipe',
     stderr: 'pipe',
-    env: { LATCHKEY_PLAYGROUND_QUIET: '1' },
+    // A 2 s refresh leeway lets specs make tokens "about to expire" with a 4 s lifetime, set per
+    // test through the authorization server's /__playground/config hook.
+    env: { LATCHKEY_PLAYGROUND_QUIET: '1', LATCHKEY_REFRESH_LEEWAY: '2' },
   },
 })

@@ -1,9 +1,43 @@
 // What the e2e specs need to drive the playground: its URLs, its test hooks, and the sign-in pages.
-import { expect, type Page } from '@playwright/test'
+import { type BrowserContext, expect, type Page } from '@playwright/test'
 
 export const SPA = 'http://localhost:5173'
 export const ISSUER = 'http://localhost:4000'
 export const API = 'http://localhost:4001'
+export const CLIENT_ID = 'latchkey-spa'
+/** The SPA's refresh leeway in seconds: playwright.config.ts starts the playground with it. */
+export const REFRESH_LEEWAY_S = 2
+/** IndexedDB key of the SPA's persisted session (database `latchkey`, object store `kv`). */
+export const SESSION_KEY = `latchkey:${new URL(ISSUER).href}:${CLIENT_ID}:session`
+
+/** The parts of the SPA's Auth instance (`window.latchkey`) the specs call directly. */
+export interface LatchkeyHandle {
+  readonly tabId: string
+  authFetch(input: string, init?: RequestInit): Promise<Response>
+  getAccessToken(options?: { forceRefresh?: boolean }): Promise<string>
+  getState(): {
+    status: string
+    expiresAt: number | null
+    refreshedAt: number | null
+    refreshedBy: string | null
+    error: { code: string } | null
+  }
+}
+
+declare global {
+  interface Window {
+    latchkey: LatchkeyHandle
+  }
+}
+
+/** The persisted session as the SDK stores it in IndexedDB. */
+export interface StoredSession {
+  accessToken: string
+  refreshToken?: string
+  expiresAt: number
+  idToken?: string
+  user?: Record<string, unknown>
+}
 
 interface TokenRequest {
   grant_type: string
@@ -16,6 +50,143 @@ export async function tokenRequests(): Promise<TokenRequest[]> {
   const response = await fetch(`${ISSUER}/__playground/stats`)
   expect(response.status).toBe(200)
   return ((await response.json()) as { tokenRequests: TokenRequest[] }).tokenRequests
+}
+
+/** The token-endpoint requests with `grant_type=refresh_token` since the server started. */
+export async function refreshTokenRequests(): Promise<TokenRequest[]> {
+  return (await tokenRequests()).filter((r) => r.grant_type === 'refresh_token')
+}
+
+/**
+ * Sets the lifetime of access tokens the authorization server issues from now on.
+ * Specs that shorten it reset it to 300 in `afterEach`.
+ */
+export async function setAccessTokenTtl(seconds: number): Promise<void> {
+  const response = await fetch(`${ISSUER}/__playground/config`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ accessTokenTtl: seconds }),
+  })
+  expect(response.status).toBe(200)
+  expect(await response.json()).toMatchObject({ accessTokenTtl: seconds })
+}
+
+/** Revokes a refresh token at the server the way a server-side admin action would (RFC 7009). */
+export async function revokeAtServer(refreshToken: string): Promise<void> {
+  const response = await fetch(`${ISSUER}/token/revocation`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams({
+      token: refreshToken,
+      token_type_hint: 'refresh_token',
+      client_id: CLIENT_ID,
+    }),
+  })
+  expect(response.status).toBe(200)
+}
+
+/**
+ * Redeems a refresh token at the token endpoint directly, outside any browser. Only use it with
+ * tokens expected to fail: a successful call rotates the token away from the SDK.
+ */
+export async function refreshDirectly(
+  refreshToken: string,
+): Promise<{ status: number; body: Record<string, unknown> }> {
+  const response = await fetch(`${ISSUER}/token`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams({
+      grant_type: 'refresh_token',
+      refresh_token: refreshToken,
+      client_id: CLIENT_ID,
+    }),
+  })
+  return { status: response.status, body: (await response.json()) as Record<string, unknown> }
+}
+
+/**
+ * Reads the SDK's persisted session straight from IndexedDB in the page (raw API, no SDK code).
+ * `undefined` when nothing is stored; never creates the database.
+ */
+export async function readStoredSession(page: Page): Promise<StoredSession | undefined> {
+  return page.evaluate(
+    (key) =>
+      new Promise<StoredSession | undefined>((resolve, reject) => {
+        const open = indexedDB.open('latchkey')
+        // The database does not exist yet: abort instead of creating an empty one the SDK would
+        // then find without its object store.
+        open.onupgradeneeded = () => open.transaction?.abort()
+        open.onerror = (event) => {
+          event.preventDefault()
+          resolve(undefined)
+        }
+        open.onsuccess = () => {
+          const db = open.result
+          if (!db.objectStoreNames.contains('kv')) {
+            db.close()
+            resolve(undefined)
+            return
+          }
+          const get = db.transaction('kv', 'readonly').objectStore('kv').get(key)
+          get.onsuccess = () => {
+            db.close()
+            resolve(get.result as StoredSession | undefined)
+          }
+          get.onerror = () => reject(get.error)
+        }
+      }),
+    SESSION_KEY,
+  )
+}
+
+/** Writes any value under the session key, creating the database the way idb-keyval would. */
+export async function writeStoredSession(page: Page, value: unknown): Promise<void> {
+  await page.evaluate(
+    ([key, stored]) =>
+      new Promise<void>((resolve, reject) => {
+        const open = indexedDB.open('latchkey')
+        open.onupgradeneeded = () => open.result.createObjectStore('kv')
+        open.onerror = () => reject(open.error)
+        open.onsuccess = () => {
+          const db = open.result
+          const tx = db.transaction('kv', 'readwrite')
+          tx.objectStore('kv').put(stored, key)
+          tx.oncomplete = () => {
+            db.close()
+            resolve()
+          }
+          tx.onerror = () => reject(tx.error)
+        }
+      }),
+    [SESSION_KEY, value] as const,
+  )
+}
+
+/**
+ * Makes every tab of the context report itself hidden, as background tabs do, so the SDK's
+ * proactive refresh timer stays paused: a refresh then has to come from the calls themselves,
+ * and tests can count it without racing the timer. Call before the pages navigate.
+ */
+export async function asBackgroundTabs(context: BrowserContext): Promise<void> {
+  await context.addInitScript(() => {
+    Object.defineProperty(Document.prototype, 'visibilityState', {
+      configurable: true,
+      get: () => 'hidden',
+    })
+    Object.defineProperty(Document.prototype, 'hidden', { configurable: true, get: () => true })
+  })
+}
+
+/**
+ * Waits until the page's access token is inside the refresh leeway (so the next use refreshes it)
+ * or, with `{ expired: true }`, past its expiry.
+ */
+export async function waitForTokenToAge(page: Page, options: { expired?: boolean } = {}) {
+  const expiresAt = await page.evaluate(() => window.latchkey.getState().expiresAt)
+  expect(expiresAt, 'the SPA knows when its access token expires').toEqual(expect.any(Number))
+  const target = (expiresAt as number) - (options.expired ? 0 : REFRESH_LEEWAY_S * 1000) + 500
+  const wait = target - Date.now()
+  if (wait > 0) await page.waitForTimeout(wait)
 }
 
 interface ApiRequest {

@@ -6,7 +6,11 @@
 //   LATCHKEY_CLIENT_ID  (latchkey-spa), LATCHKEY_SCOPE, LATCHKEY_RESOURCE
 //   LATCHKEY_API_URL    use another API instead of the embedded one
 //   LATCHKEY_API_AUDIENCE  `aud` the embedded API requires (its own URL)
-//   LATCHKEY_ACCESS_TOKEN_TTL  access-token lifetime in seconds for the embedded server (300)
+//   LATCHKEY_ACCESS_TOKEN_TTL  access-token lifetime in seconds for the embedded server (300);
+//                       POST {"accessTokenTtl": n} to http://localhost:4000/__playground/config changes it
+//   LATCHKEY_STORAGE    the SPA's `storage` option: indexeddb (default), memory or auto
+//   LATCHKEY_REFRESH_LEEWAY  seconds before expiry at which the SPA refreshes (60); e2e uses 2
+//   LATCHKEY_AUTO_REFRESH  `false` turns off the SPA's proactive refresh timer (on)
 import { fileURLToPath } from 'node:url'
 import { createServer as createViteServer, type ViteDevServer } from 'vite'
 import { startApi } from './server/api.js'
@@ -35,6 +39,15 @@ async function main(): Promise<void> {
     fail(
       `LATCHKEY_ACCESS_TOKEN_TTL must be a positive number of seconds, got "${env.LATCHKEY_ACCESS_TOKEN_TTL}"`,
     )
+  }
+
+  const leeway = env.LATCHKEY_REFRESH_LEEWAY
+  if (leeway !== undefined && leeway !== '' && !(Number(leeway) >= 0)) {
+    fail(`LATCHKEY_REFRESH_LEEWAY must be a number of seconds (0 or more), got "${leeway}"`)
+  }
+  const storage = env.LATCHKEY_STORAGE
+  if (storage && !['indexeddb', 'memory', 'auto'].includes(storage)) {
+    fail(`LATCHKEY_STORAGE must be indexeddb, memory or auto, got "${storage}"`)
   }
 
   if (!env.LATCHKEY_ISSUER) {
@@ -67,6 +80,9 @@ async function main(): Promise<void> {
   env.VITE_LATCHKEY_SCOPE = env.LATCHKEY_SCOPE || DEFAULT_SCOPE
   const resource = env.LATCHKEY_RESOURCE || (env.LATCHKEY_API_URL ? '' : embeddedApiUrl)
   if (resource) env.VITE_LATCHKEY_RESOURCE = resource
+  if (env.LATCHKEY_STORAGE) env.VITE_LATCHKEY_STORAGE = env.LATCHKEY_STORAGE
+  if (env.LATCHKEY_REFRESH_LEEWAY) env.VITE_LATCHKEY_REFRESH_LEEWAY = env.LATCHKEY_REFRESH_LEEWAY
+  if (env.LATCHKEY_AUTO_REFRESH) env.VITE_LATCHKEY_AUTO_REFRESH = env.LATCHKEY_AUTO_REFRESH
 
   const spaRoot = fileURLToPath(new URL('./spa/', import.meta.url))
   await start('SPA dev server', spaPort, async () => {

@@ -17,10 +17,16 @@ export interface AuthServerOptions {
   /** Resource indicator (and `aud`) of the demo API. */
   apiAudience: string
   /**
-   * Access-token lifetime in seconds.
+   * Access-token lifetime in seconds; `POST /__playground/config` changes it at runtime.
    * @default 300
    */
   accessTokenTtl?: number
+}
+
+/** The runtime-adjustable settings served by `GET` / `POST /__playground/config`. */
+export interface PlaygroundConfig {
+  /** Lifetime in seconds of access tokens issued from now on. */
+  accessTokenTtl: number
 }
 
 /** One POST to the token endpoint, as reported by `GET /__playground/stats`. */
@@ -39,15 +45,19 @@ const API_SCOPE = 'api:read'
  * Starts an oidc-provider authorization server with one public SPA client and the demo API as
  * its only resource server.
  *
- * Besides the provider's own routes it serves `GET /__playground/stats`, which lists every
- * token-endpoint request so tests can count refreshes.
+ * Besides the provider's own routes it serves test hooks: `GET /__playground/stats` lists every
+ * token-endpoint request so tests can count refreshes, and `GET` / `POST /__playground/config`
+ * reads and changes {@link PlaygroundConfig} (POST a JSON object with the keys to change, e.g.
+ * `{ "accessTokenTtl": 4 }`; the answer is the whole config, or 400 when a value is invalid).
  *
  * @returns the server's base URL and a `close()` that stops it.
  * @throws when the port is taken (the error has `code: 'EADDRINUSE'`).
  */
 export async function startAuthServer(options: AuthServerOptions): Promise<RunningServer> {
   const { issuer, spaOrigin, apiAudience } = options
-  const accessTokenTtl = options.accessTokenTtl ?? 300
+  // Mutable so tests can shorten token lifetimes without restarting the server; both places
+  // that set the lifetime read it when a token is issued.
+  const config: PlaygroundConfig = { accessTokenTtl: options.accessTokenTtl ?? 300 }
   const tokenRequests: TokenRequestRecord[] = []
 
   const configuration: Configuration = {
@@ -82,7 +92,7 @@ export async function startAuthServer(options: AuthServerOptions): Promise<Runni
     pkce: { required: () => true },
     // Explicit lifetimes (in seconds) so the provider does not warn about each default.
     ttl: {
-      AccessToken: accessTokenTtl,
+      AccessToken: () => config.accessTokenTtl,
       AuthorizationCode: 60,
       IdToken: 60 * 60,
       Interaction: 60 * 60,
@@ -115,7 +125,7 @@ export async function startAuthServer(options: AuthServerOptions): Promise<Runni
             scope: API_SCOPE,
             audience: apiAudience,
             accessTokenFormat: 'jwt',
-            accessTokenTTL: accessTokenTtl,
+            accessTokenTTL: config.accessTokenTtl,
           }
         },
       },
@@ -147,6 +157,19 @@ export async function startAuthServer(options: AuthServerOptions): Promise<Runni
     if (path.startsWith('/__playground/')) {
       if (req.method === 'GET' && path === '/__playground/stats') {
         sendJson(res, 200, { tokenRequests })
+      } else if (req.method === 'GET' && path === '/__playground/config') {
+        sendJson(res, 200, config)
+      } else if (req.method === 'POST' && path === '/__playground/config') {
+        readJson(req).then(
+          (body) => {
+            const problem = updateConfig(config, body)
+            if (problem)
+              sendJson(res, 400, { error: 'invalid_request', error_description: problem })
+            else sendJson(res, 200, config)
+          },
+          () =>
+            sendJson(res, 400, { error: 'invalid_request', error_description: 'body is not JSON' }),
+        )
       } else {
         sendJson(res, 404, { error: 'not_found' })
       }
@@ -157,6 +180,41 @@ export async function startAuthServer(options: AuthServerOptions): Promise<Runni
 
   await listen(server, options.port)
   return { url: issuer, close: () => stop(server) }
+}
+
+/** Applies a `POST /__playground/config` body; returns what is wrong with it, if anything. */
+function updateConfig(config: PlaygroundConfig, body: unknown): string | undefined {
+  if (typeof body !== 'object' || body === null || Array.isArray(body)) {
+    return 'body must be a JSON object'
+  }
+  const { accessTokenTtl } = body as Record<string, unknown>
+  if (accessTokenTtl !== undefined) {
+    // oidc-provider requires a positive safe integer number of seconds.
+    if (
+      typeof accessTokenTtl !== 'number' ||
+      !Number.isSafeInteger(accessTokenTtl) ||
+      accessTokenTtl <= 0
+    ) {
+      return 'accessTokenTtl must be a positive integer number of seconds'
+    }
+    config.accessTokenTtl = accessTokenTtl
+  }
+  return undefined
+}
+
+function readJson(req: IncomingMessage): Promise<unknown> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = []
+    req.on('data', (chunk: Buffer) => chunks.push(chunk))
+    req.on('error', reject)
+    req.on('end', () => {
+      try {
+        resolve(JSON.parse(Buffer.concat(chunks).toString('utf8')))
+      } catch (error) {
+        reject(error)
+      }
+    })
+  })
 }
 
 /** Fresh keys per start: nothing persists, so old tokens stop verifying after a restart. */

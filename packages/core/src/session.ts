@@ -119,9 +119,14 @@ export class SessionStore {
     } else if (isSession(stored)) {
       this.#current = stored
     } else {
+      // Unreadable data is discarded and reported; storage itself still works, so keep using it.
       this.#current = null
-      await this.#kv.del(this.#key).catch(() => undefined)
-      this.#degrade('held unreadable data, which was discarded', undefined)
+      this.#report('held unreadable data, which was discarded', undefined)
+      try {
+        await this.#kv.del(this.#key)
+      } catch (error) {
+        this.#degrade('could not be cleared', error)
+      }
     }
     return this.#current
   }
@@ -150,12 +155,16 @@ export class SessionStore {
 
   #degrade(what: string, cause: unknown): void {
     this.#persist = false
+    this.#report(`${what}; this tab keeps the session in memory only, so a reload signs out`, cause)
+  }
+
+  #report(what: string, cause: unknown): void {
     if (this.#reported) return
     this.#reported = true
     this.#onStorageError(
       new AuthError(
         'storage_unavailable',
-        `The session store (IndexedDB) ${what}; this tab keeps the session in memory only, so a reload signs out.`,
+        `The session store (IndexedDB) ${what}.`,
         cause === undefined ? {} : { cause },
       ),
     )
