@@ -1,30 +1,36 @@
 // Size budget: the whole public API of @latchkey/core, dependencies included, minified + gzipped.
+// Also prints what the dependencies alone weigh, so a change in the figure can be placed.
 import { gzipSync } from 'node:zlib'
 import { build } from 'esbuild'
 
-const BUDGETS = [
-  { name: '@latchkey/core', entry: 'packages/core/src/index.ts', limitBytes: 12 * 1024 },
-]
+// Issue 2 set 12 kB for sign-in alone (11.9 kB when it landed). Refresh, cross-tab locking,
+// persistence and the 401 retry (issue 3) brought it to 14.7 kB; the oauth4webapi functions
+// DESIGN.md requires weigh 7.0 kB by themselves. See the README, "Size".
+const LIMIT_KB = 15
 
-let failed = false
-for (const { name, entry, limitBytes } of BUDGETS) {
+async function gzippedSize(options) {
   const result = await build({
-    entryPoints: [entry],
     bundle: true,
     minify: true,
     format: 'esm',
     platform: 'browser',
     target: 'es2022',
     write: false,
-    // Everything the package exports is kept: an app may use any of it.
-    treeShaking: true,
+    ...options,
   })
   const code = result.outputFiles[0].contents
-  const gzipped = gzipSync(code, { level: 9 }).length
-  const ok = gzipped <= limitBytes
-  failed ||= !ok
-  console.log(
-    `${ok ? 'ok  ' : 'FAIL'} ${name}: ${(gzipped / 1024).toFixed(2)} kB min+gzip (${(code.length / 1024).toFixed(1)} kB min), budget ${(limitBytes / 1024).toFixed(0)} kB`,
-  )
+  return { min: code.length, gz: gzipSync(code, { level: 9 }).length }
 }
-if (failed) process.exit(1)
+
+const kb = (bytes) => `${(bytes / 1024).toFixed(2)} kB`
+const whole = await gzippedSize({ entryPoints: ['packages/core/src/index.ts'] })
+const own = await gzippedSize({
+  entryPoints: ['packages/core/src/index.ts'],
+  external: ['oauth4webapi', 'idb-keyval'],
+})
+const ok = whole.gz <= LIMIT_KB * 1024
+console.log(
+  `${ok ? 'ok  ' : 'FAIL'} @latchkey/core, whole public API with dependencies: ${kb(whole.gz)} min+gzip (${kb(whole.min)} min), budget ${LIMIT_KB} kB`,
+)
+console.log(`     of which Latchkey's own code, bundled alone: ${kb(own.gz)} min+gzip`)
+if (!ok) process.exit(1)
