@@ -7,6 +7,7 @@ const issuer = env.VITE_LATCHKEY_ISSUER || 'http://localhost:4000'
 const apiUrl = env.VITE_LATCHKEY_API_URL || 'http://localhost:4001'
 const apiOrigin = new URL(apiUrl).origin
 
+performance.mark('latchkey:start') // read by scripts/bench.mjs: createAuth -> authenticated
 const auth = createAuth({
   issuer,
   clientId: env.VITE_LATCHKEY_CLIENT_ID || 'latchkey-spa',
