@@ -218,9 +218,11 @@ export function createAuth(config: AuthConfig, platform: Platform = browserPlatf
     channel?.post({ type, tabId })
   }
 
+  const withRefreshLock = <T>(task: () => Promise<T>) =>
+    platform.withLock(`${scopeKey}:refresh`, task)
   const refresh = createRefresher({
     sessions,
-    withLock: (task) => platform.withLock(`${scopeKey}:refresh`, task),
+    withLock: withRefreshLock,
     now: platform.now,
     leewayMs: cfg.refreshLeeway * 1000,
     grant: refreshGrant,
@@ -309,19 +311,18 @@ export function createAuth(config: AuthConfig, platform: Platform = browserPlatf
 
   channel?.subscribe((message) => {
     if (message.tabId === tabId) return
-    if (message.type === 'logout' || message.type === 'session_expired') {
-      void sessions.clear()
-      show(
-        null,
-        message.type === 'session_expired'
-          ? new AuthError(
-              'session_expired',
-              'The session ended in another tab. Please sign in again.',
-            )
-          : null,
-      )
-    } else if (sessions.persistent) {
-      void sessions.load().then((session) => show(session))
+    const ended =
+      message.type === 'session_expired'
+        ? new AuthError(
+            'session_expired',
+            'The session ended in another tab. Please sign in again.',
+          )
+        : null
+    if (sessions.persistent) {
+      // Storage is the truth; a late message must not wipe a newer sign-in.
+      void sessions.load().then((session) => show(session, session === null ? ended : null))
+    } else if (message.type === 'logout' || message.type === 'session_expired') {
+      void sessions.clear().then(() => show(null, ended))
     }
   })
 
@@ -572,8 +573,13 @@ export function createAuth(config: AuthConfig, platform: Platform = browserPlatf
       }
       target = url.href
     }
-    const session = sessions.current ?? (await sessions.load())
-    await sessions.clear()
+    // Under the refresh lock, so that a refresh running in another tab cannot save its new
+    // session after this clear, and the refresh token revoked below is the current one.
+    const session = await withRefreshLock(async () => {
+      const current = sessions.persistent ? await sessions.load() : sessions.current
+      await sessions.clear()
+      return current
+    })
     await transactions.clear().catch(() => undefined)
     show(null)
     tell('logout')

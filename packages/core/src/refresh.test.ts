@@ -205,6 +205,21 @@ describe('tabs and logout', () => {
     expect(await world.storage.keys()).toEqual([])
   })
 
+  it('a logout racing another tab’s refresh revokes the newest refresh token and leaves nothing', async () => {
+    const world = fakeWorld()
+    const first = await signIn(world)
+    const second = await openTab(world)
+    world.advance(250_000)
+    const refreshing = first.auth.getAccessToken()
+    const loggingOut = second.auth.logout({ localOnly: true })
+    expect(await refreshing).toBe('at-2')
+    await loggingOut
+    await settle()
+    expect(world.revoked).toEqual(['rt-2'])
+    expect(await world.storage.keys()).toEqual([])
+    expect(first.auth.getState().status).toBe('unauthenticated')
+  })
+
   it('tells other tabs of a sign-in and a refresh', async () => {
     const world = fakeWorld()
     const watcher = await openTab(world)
