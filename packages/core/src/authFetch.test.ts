@@ -44,10 +44,10 @@ describe('createAuthFetch', () => {
       fetch: fetch as typeof globalThis.fetch,
       currentUrl: () => page,
       apiOrigins: ['https://api.example.com'],
-      getAccessToken: async () => 'token-1',
-      replaceRejectedToken: async (token) => {
-        replaced.push(token)
-        return 'token-2'
+      credentials: async (rejected?: string) => {
+        if (rejected === undefined) return { token: 'token-1', dpop: undefined }
+        replaced.push(rejected)
+        return { token: 'token-2', dpop: undefined }
       },
     })
     const authorization = (i: number) => new Headers(sent[i]?.init.headers).get('authorization')

@@ -39,21 +39,29 @@ export function checkTokenTarget(
   return url
 }
 
+/** What a request is sent with: the access token and, for a DPoP-bound one, the DPoP handle. */
+export interface Credentials {
+  token: string
+  dpop: oauth.DPoPHandle | undefined
+}
+
 /** What {@link createAuthFetch} needs from the SDK. */
 export interface AuthFetchDeps {
   fetch: typeof fetch
   currentUrl(): URL
   apiOrigins: readonly string[]
-  /** A valid access token, refreshed when needed. */
-  getAccessToken(): Promise<string>
-  /** A new access token after an API rejected `token` as invalid. */
-  replaceRejectedToken(token: string): Promise<string>
+  /**
+   * Credentials valid for at least the refresh leeway; with `rejected`, new ones after an API
+   * rejected that access token as invalid.
+   */
+  credentials(rejected?: string): Promise<Credentials>
 }
 
 /**
  * Builds `authFetch`: checks the origin first, then sends the request through oauth4webapi's
- * protected-resource request. A 401 `invalid_token` challenge gets one refresh and one retry; the
- * body is buffered beforehand so the retry can send it again.
+ * protected-resource request (`Authorization: Bearer`, or `DPoP` with a fresh proof). A 401
+ * `invalid_token` challenge gets one refresh and one retry, a DPoP nonce challenge one retry with
+ * the nonce; the body is buffered beforehand so a retry can send it again.
  */
 export function createAuthFetch(deps: AuthFetchDeps): AuthFetch {
   return async (input, init) => {
@@ -78,24 +86,32 @@ export function createAuthFetch(deps: AuthFetchDeps): AuthFetch {
         }),
       ...(url.protocol === 'http:' ? { [oauth.allowInsecureRequests]: true } : {}),
     }
-    let token = await deps.getAccessToken()
-    for (let attempt = 0; ; attempt++) {
+    let credentials = await deps.credentials()
+    let nonceRetried = false
+    let tokenRetried = false
+    for (;;) {
       try {
         return await oauth.protectedResourceRequest(
-          token,
+          credentials.token,
           request.method,
           url,
-          request.headers,
+          new Headers(request.headers),
           body,
-          options,
+          credentials.dpop === undefined ? options : { ...options, DPoP: credentials.dpop },
         )
       } catch (error) {
         if (error instanceof oauth.WWWAuthenticateChallengeError) {
+          // The handle has remembered the nonce the API sent; the same request goes again.
+          if (!nonceRetried && credentials.dpop !== undefined && oauth.isDPoPNonceError(error)) {
+            nonceRetried = true
+            continue
+          }
           const invalidToken = error.cause.some(
             (challenge) => challenge.parameters.error === 'invalid_token',
           )
-          if (attempt === 0 && error.response.status === 401 && invalidToken) {
-            token = await deps.replaceRejectedToken(token)
+          if (!tokenRetried && error.response.status === 401 && invalidToken) {
+            tokenRetried = true
+            credentials = await deps.credentials(credentials.token)
             continue
           }
           // Any other challenge (e.g. 403 insufficient_scope) is the API's answer for the app.

@@ -3,6 +3,7 @@ import { type AuthFetch, createAuthFetch } from './authFetch.js'
 import { callbackDefect, isCallbackUrl, stripCallbackParams } from './callbackUrl.js'
 import { type AuthConfig, resolveConfig } from './config.js'
 import { createDiscovery, requestOptions } from './discovery.js'
+import { DpopKeys, pickDpopAlg } from './dpop.js'
 import { AuthError } from './errors.js'
 import { withFallback } from './lib/kv.js'
 import { toAuthError } from './lib/toAuthError.js'
@@ -131,6 +132,7 @@ const RESERVED_PARAMS = new Set([
   'request_uri',
   'prompt',
   'login_hint',
+  'dpop_jkt',
 ])
 
 const SIGNED_OUT: AuthState = {
@@ -140,6 +142,7 @@ const SIGNED_OUT: AuthState = {
   expiresAt: null,
   refreshedAt: null,
   refreshedBy: null,
+  dpop: false,
 }
 
 /**
@@ -180,16 +183,23 @@ export function createAuth(config: AuthConfig, platform: Platform = browserPlatf
     ),
   )
   const transactions = new TransactionStore(transactionStorage, cfg.issuer.href, cfg.clientId)
-  // Bearer tokens persist only when asked; 'auto' keeps them in memory (a stolen copy works anywhere).
+  const keys = new DpopKeys(
+    platform.storage,
+    `${scopeKey}:dpop-key`,
+    (task) => platform.withLock(`${scopeKey}:dpop-key`, task),
+    client,
+  )
+  // 'auto' persists only DPoP-bound sessions: a Bearer token copied out of IndexedDB works
+  // anywhere, a bound one only with the key that script cannot export. A bound session whose key
+  // could not be stored is not persisted either: it would be useless after a reload.
   const sessions = new SessionStore(
     platform.storage,
     `${scopeKey}:session`,
-    cfg.storage === 'indexeddb',
+    cfg.storage !== 'memory',
+    (session) => (session.tokenType === 'dpop' ? keys.persistent : cfg.storage === 'indexeddb'),
     reportStorage,
   )
-  const store = new StateStore(
-    sessions.persistent ? { ...SIGNED_OUT, status: 'loading' } : SIGNED_OUT,
-  )
+  const store = new StateStore(sessions.shared ? { ...SIGNED_OUT, status: 'loading' } : SIGNED_OUT)
   const channel = platform.openChannel(scopeKey)
 
   function fail(error: AuthError): never {
@@ -209,6 +219,7 @@ export function createAuth(config: AuthConfig, platform: Platform = browserPlatf
             expiresAt: session.expiresAt,
             refreshedAt: session.refreshedAt,
             refreshedBy: session.refreshedBy,
+            dpop: session.tokenType === 'dpop',
           },
     )
     schedule(session)
@@ -216,6 +227,36 @@ export function createAuth(config: AuthConfig, platform: Platform = browserPlatf
 
   function tell(type: TabMessage['type']): void {
     channel?.post({ type, tabId })
+  }
+
+  /** Options of a token-endpoint request: timeout, fetch, resource, and the DPoP handle if any. */
+  function tokenRequestOptions(
+    dpop: oauth.DPoPHandle | undefined,
+  ): oauth.TokenEndpointRequestOptions {
+    return {
+      ...options(),
+      ...(cfg.resource === undefined ? {} : { additionalParameters: { resource: cfg.resource } }),
+      ...(dpop === undefined ? {} : { DPoP: dpop }),
+    }
+  }
+
+  /**
+   * The DPoP handle for a new sign-in: per `dpop` and the server's metadata.
+   * @throws {@link AuthError} `config_invalid` for `dpop: true` with a server without DPoP.
+   */
+  async function dpopForNewSession(
+    as: oauth.AuthorizationServer,
+  ): Promise<oauth.DPoPHandle | undefined> {
+    if (cfg.dpop === false) return undefined
+    const alg = pickDpopAlg(as.dpop_signing_alg_values_supported)
+    if (alg !== undefined) return keys.handle(alg)
+    if (cfg.dpop === true) {
+      throw new AuthError(
+        'config_invalid',
+        "Invalid Latchkey configuration: `dpop: true`, but the authorization server does not support DPoP (no dpop_signing_alg_values_supported in its metadata). Use dpop: 'auto' to fall back to Bearer tokens.",
+      )
+    }
+    return undefined
   }
 
   const withRefreshLock = <T>(task: () => Promise<T>) =>
@@ -239,21 +280,18 @@ export function createAuth(config: AuthConfig, platform: Platform = browserPlatf
 
   async function refreshGrant(refreshToken: string, previous: Session): Promise<Session> {
     let tokens: oauth.TokenEndpointResponse
+    const dpop = previous.tokenType === 'dpop' ? await keys.handle() : undefined
     try {
       const as = await discover()
-      const response = await oauth.refreshTokenGrantRequest(
-        as,
-        client,
-        oauth.None(),
-        refreshToken,
-        {
-          ...options(),
-          ...(cfg.resource === undefined
-            ? {}
-            : { additionalParameters: { resource: cfg.resource } }),
-        },
+      tokens = await retryOnNonce(async () =>
+        oauth.processRefreshTokenResponse(
+          as,
+          client,
+          await oauth.refreshTokenGrantRequest(as, client, oauth.None(), refreshToken, {
+            ...tokenRequestOptions(dpop),
+          }),
+        ),
       )
-      tokens = await oauth.processRefreshTokenResponse(as, client, response)
     } catch (error) {
       if (error instanceof oauth.ResponseBodyError && error.error === 'invalid_grant') {
         throw new AuthError(
@@ -270,12 +308,7 @@ export function createAuth(config: AuthConfig, platform: Platform = browserPlatf
       }
       throw tokenError(error, 'The token refresh')
     }
-    if (tokens.token_type !== 'bearer') {
-      throw new AuthError(
-        'token_request_failed',
-        `The token refresh returned a "${tokens.token_type}" token where a Bearer token was requested.`,
-      )
-    }
+    checkTokenType(tokens, dpop, 'The token refresh')
     const claims = oauth.getValidatedIdTokenClaims(tokens)
     if (claims !== undefined && previous.user !== null && claims.sub !== previous.user.sub) {
       throw new AuthError(
@@ -311,6 +344,7 @@ export function createAuth(config: AuthConfig, platform: Platform = browserPlatf
 
   channel?.subscribe((message) => {
     if (message.tabId === tabId) return
+    const ending = message.type === 'logout' || message.type === 'session_expired'
     const ended =
       message.type === 'session_expired'
         ? new AuthError(
@@ -318,17 +352,18 @@ export function createAuth(config: AuthConfig, platform: Platform = browserPlatf
             'The session ended in another tab. Please sign in again.',
           )
         : null
-    if (sessions.persistent) {
-      // Storage is the truth; a late message must not wipe a newer sign-in.
-      void sessions.load().then((session) => show(session, session === null ? ended : null))
-    } else if (message.type === 'logout' || message.type === 'session_expired') {
-      void sessions.clear().then(() => show(null, ended))
-    }
+    // Storage is the truth for stored sessions (a late message must not wipe a newer sign-in); a
+    // session in this tab's memory only ends with the others.
+    void sessions.load().then(async (session) => {
+      if (ending && session !== null && !sessions.stored) await sessions.clear()
+      const now = sessions.current
+      show(now, now === null ? ended : null)
+    })
   })
 
   // Restoring a persisted session needs no network: a read from IndexedDB, nothing else.
   const ready = (async () => {
-    if (!sessions.persistent) return
+    if (!sessions.shared) return
     const session = await sessions.load()
     if (
       session !== null &&
@@ -362,6 +397,7 @@ export function createAuth(config: AuthConfig, platform: Platform = browserPlatf
     }
 
     const as = await discover()
+    const dpop = await dpopForNewSession(as)
     const codeVerifier = oauth.generateRandomCodeVerifier()
     const state = oauth.generateRandomState()
     const nonce = cfg.scope.split(' ').includes('openid') ? oauth.generateRandomNonce() : undefined
@@ -374,6 +410,7 @@ export function createAuth(config: AuthConfig, platform: Platform = browserPlatf
         redirectUri: cfg.redirectUri,
         codeVerifier,
         ...(nonce === undefined ? {} : { nonce }),
+        dpop: dpop !== undefined,
         returnTo,
         createdAt: platform.now(),
       })
@@ -396,6 +433,8 @@ export function createAuth(config: AuthConfig, platform: Platform = browserPlatf
     params.set('code_challenge', await oauth.calculatePKCECodeChallenge(codeVerifier))
     params.set('code_challenge_method', 'S256')
     if (cfg.resource !== undefined) params.set('resource', cfg.resource)
+    // Binds the authorization code to this key (RFC 9449 section 10).
+    if (dpop !== undefined) params.set('dpop_jkt', await dpop.calculateThumbprint())
     if (loginOptions.prompt !== undefined) params.set('prompt', loginOptions.prompt)
     if (loginOptions.loginHint !== undefined) params.set('login_hint', loginOptions.loginHint)
     for (const [name, value] of Object.entries(extra)) params.set(name, value)
@@ -504,34 +543,29 @@ export function createAuth(config: AuthConfig, platform: Platform = browserPlatf
 
     let tokens: oauth.TokenEndpointResponse
     try {
-      const response = await oauth.authorizationCodeGrantRequest(
-        as,
-        client,
-        oauth.None(),
-        callbackParams,
-        transaction.redirectUri,
-        transaction.codeVerifier,
-        {
-          ...options(),
-          ...(cfg.resource === undefined
-            ? {}
-            : { additionalParameters: { resource: cfg.resource } }),
-        },
-      )
-      tokens = await oauth.processAuthorizationCodeResponse(as, client, response, {
-        expectedNonce: transaction.nonce ?? oauth.expectNoNonce,
-        requireIdToken: transaction.nonce !== undefined,
-      })
-    } catch (error) {
-      fail(tokenError(error, 'The code exchange'))
-    }
-    if (tokens.token_type !== 'bearer') {
-      fail(
-        new AuthError(
-          'token_request_failed',
-          `The token endpoint issued a "${tokens.token_type}" token where a Bearer token was requested.`,
+      const dpop = transaction.dpop ? await keys.handle() : undefined
+      tokens = await retryOnNonce(async () =>
+        oauth.processAuthorizationCodeResponse(
+          as,
+          client,
+          await oauth.authorizationCodeGrantRequest(
+            as,
+            client,
+            oauth.None(),
+            callbackParams,
+            transaction.redirectUri,
+            transaction.codeVerifier,
+            tokenRequestOptions(dpop),
+          ),
+          {
+            expectedNonce: transaction.nonce ?? oauth.expectNoNonce,
+            requireIdToken: transaction.nonce !== undefined,
+          },
         ),
       )
+      checkTokenType(tokens, dpop, 'The code exchange')
+    } catch (error) {
+      fail(tokenError(error, 'The code exchange'))
     }
     const session = sessionFromTokenResponse(
       tokens,
@@ -544,18 +578,20 @@ export function createAuth(config: AuthConfig, platform: Platform = browserPlatf
     return { returnTo: safeReturnTo(transaction.returnTo, appOrigin()) }
   }
 
-  async function getAccessToken(tokenOptions: GetAccessTokenOptions = {}): Promise<string> {
+  /** The session with an access token that is valid for at least the leeway. */
+  async function validSession(forceRefresh = false): Promise<Session> {
     await ready
     const session = sessions.current
     if (session === null) {
       throw new AuthError('login_required', 'No user is signed in: call login() first.')
     }
-    if (tokenOptions.forceRefresh)
-      return (await refresh({ rejected: session.accessToken })).accessToken
-    if (needsRefresh(session, platform.now(), cfg.refreshLeeway * 1000)) {
-      return (await refresh()).accessToken
-    }
-    return session.accessToken
+    if (forceRefresh) return refresh({ rejected: session.accessToken })
+    if (needsRefresh(session, platform.now(), cfg.refreshLeeway * 1000)) return refresh()
+    return session
+  }
+
+  async function getAccessToken(tokenOptions: GetAccessTokenOptions = {}): Promise<string> {
+    return (await validSession(tokenOptions.forceRefresh)).accessToken
   }
 
   async function logout(logoutOptions: LogoutOptions = {}): Promise<void> {
@@ -576,10 +612,11 @@ export function createAuth(config: AuthConfig, platform: Platform = browserPlatf
     // Under the refresh lock, so that a refresh running in another tab cannot save its new
     // session after this clear, and the refresh token revoked below is the current one.
     const session = await withRefreshLock(async () => {
-      const current = sessions.persistent ? await sessions.load() : sessions.current
+      const current = await sessions.load()
       await sessions.clear()
       return current
     })
+    await keys.delete()
     await transactions.clear().catch(() => undefined)
     show(null)
     tell('logout')
@@ -620,16 +657,43 @@ export function createAuth(config: AuthConfig, platform: Platform = browserPlatf
       fetch: platform.fetch,
       currentUrl: platform.currentUrl,
       apiOrigins: cfg.apiOrigins,
-      getAccessToken: () => getAccessToken(),
-      replaceRejectedToken: async (token) => {
-        await ready
-        return (await refresh({ rejected: token })).accessToken
+      credentials: async (rejected) => {
+        const session =
+          rejected === undefined ? await validSession() : (await ready, await refresh({ rejected }))
+        // A DPoP-bound token is only ever sent with a proof, never as Bearer.
+        const dpop = session.tokenType === 'dpop' ? await keys.handle() : undefined
+        return { token: session.accessToken, dpop }
       },
     }),
     logout,
     getState: () => store.get(),
     subscribe: (listener) => store.subscribe(listener),
     tabId,
+  }
+}
+
+/** Sends a token request again, once, when the server asked for a DPoP nonce (RFC 9449 section 8). */
+async function retryOnNonce<T>(send: () => Promise<T>): Promise<T> {
+  try {
+    return await send()
+  } catch (error) {
+    if (oauth.isDPoPNonceError(error)) return send()
+    throw error
+  }
+}
+
+/** The token type must be what was asked for: DPoP with a proof, Bearer without. */
+function checkTokenType(
+  tokens: oauth.TokenEndpointResponse,
+  dpop: oauth.DPoPHandle | undefined,
+  what: string,
+): void {
+  const expected = dpop === undefined ? 'bearer' : 'dpop'
+  if (tokens.token_type !== expected) {
+    throw new AuthError(
+      'token_request_failed',
+      `${what} returned a "${tokens.token_type}" token where ${expected === 'dpop' ? 'a DPoP' : 'a Bearer'} token was requested.`,
+    )
   }
 }
 

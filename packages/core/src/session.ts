@@ -67,27 +67,36 @@ export function isSession(value: unknown): value is Session {
 }
 
 /**
- * Holds the session in memory and, when `persist` is on, mirrors it to IndexedDB so that a reload
- * or another tab finds it. Storage failures never reach the app: the store falls back to memory
- * and calls `onStorageError` once.
+ * Holds the session in memory and mirrors to IndexedDB the sessions `shouldPersist` accepts, so
+ * that a reload or another tab finds them. Storage failures never reach the app: the store falls
+ * back to memory and calls `onStorageError` once.
  */
 export class SessionStore {
   #current: Session | null = null
-  #persist: boolean
+  /** Whether #current is the stored copy (else it lives in this tab's memory only). */
+  #currentStored = false
+  #shared: boolean
   readonly #kv: KeyValueStore
   readonly #key: string
+  readonly #shouldPersist: (session: Session) => boolean
   readonly #onStorageError: (error: AuthError) => void
   #reported = false
 
+  /**
+   * @param shared whether sessions may be stored at all (false for `storage: 'memory'`).
+   * @param shouldPersist whether a given session is stored (e.g. only DPoP-bound ones).
+   */
   constructor(
     kv: KeyValueStore,
     key: string,
-    persist: boolean,
+    shared: boolean,
+    shouldPersist: (session: Session) => boolean,
     onStorageError: (error: AuthError) => void,
   ) {
     this.#kv = kv
     this.#key = key
-    this.#persist = persist
+    this.#shared = shared
+    this.#shouldPersist = shouldPersist
     this.#onStorageError = onStorageError
   }
 
@@ -96,17 +105,22 @@ export class SessionStore {
     return this.#current
   }
 
-  /** Whether sessions are written to IndexedDB (false in memory mode or after a failure). */
-  get persistent(): boolean {
-    return this.#persist
+  /** Whether the current session is the stored copy (else it lives in this tab only). */
+  get stored(): boolean {
+    return this.#currentStored
+  }
+
+  /** Whether this tab reads and writes IndexedDB (false in memory mode or after a failure). */
+  get shared(): boolean {
+    return this.#shared
   }
 
   /**
-   * Reads the stored session (the one other tabs may have written) into this tab. In memory mode
-   * this is the tab's own session.
+   * Reads the stored session (the one other tabs may have written) into this tab. A session kept
+   * in this tab's memory only stays, unless a stored one replaces it.
    */
   async load(): Promise<Session | null> {
-    if (!this.#persist) return this.#current
+    if (!this.#shared) return this.#current
     let stored: unknown
     try {
       stored = await this.#kv.get(this.#key)
@@ -114,29 +128,33 @@ export class SessionStore {
       this.#degrade('could not be read', error)
       return this.#current
     }
-    if (stored === undefined) {
-      this.#current = null
-    } else if (isSession(stored)) {
+    if (isSession(stored)) {
       this.#current = stored
+      this.#currentStored = true
     } else {
-      // Unreadable data is discarded and reported; storage itself still works, so keep using it.
-      this.#current = null
-      this.#report('held unreadable data, which was discarded', undefined)
-      try {
-        await this.#kv.del(this.#key)
-      } catch (error) {
-        this.#degrade('could not be cleared', error)
+      if (stored !== undefined) {
+        // Unreadable data is discarded and reported; storage itself still works, so keep using it.
+        this.#report('held unreadable data, which was discarded', undefined)
+        await this.#delete()
       }
+      if (this.#currentStored) this.#current = null // another tab removed it
+      this.#currentStored = false
     }
     return this.#current
   }
 
-  /** Replaces the session, in memory at once and then in IndexedDB. */
+  /** Replaces the session, in memory at once and then, when it qualifies, in IndexedDB. */
   async save(session: Session): Promise<void> {
     this.#current = session
-    if (!this.#persist) return
+    this.#currentStored = false
+    if (!this.#shared) return
+    if (!this.#shouldPersist(session)) {
+      await this.#delete() // an older stored session must not outlive this one
+      return
+    }
     try {
       await this.#kv.set(this.#key, session)
+      this.#currentStored = true
     } catch (error) {
       this.#degrade('could not be written', error)
     }
@@ -145,7 +163,12 @@ export class SessionStore {
   /** Forgets the session everywhere. */
   async clear(): Promise<void> {
     this.#current = null
-    if (!this.#persist) return
+    this.#currentStored = false
+    await this.#delete()
+  }
+
+  async #delete(): Promise<void> {
+    if (!this.#shared) return
     try {
       await this.#kv.del(this.#key)
     } catch (error) {
@@ -154,7 +177,7 @@ export class SessionStore {
   }
 
   #degrade(what: string, cause: unknown): void {
-    this.#persist = false
+    this.#shared = false
     this.#report(`${what}; this tab keeps the session in memory only, so a reload signs out`, cause)
   }
 

@@ -25,6 +25,8 @@ export interface AuthState {
   readonly refreshedAt: number | null
   /** The {@link Auth.tabId} of the tab that did the last refresh, or `null`. */
   readonly refreshedBy: string | null
+  /** Whether the session's tokens are DPoP-bound (sender-constrained, RFC 9449). */
+  readonly dpop: boolean
 }
 
 /** Receives every new state. */
@@ -51,7 +53,8 @@ export class StateStore {
       current.error === next.error &&
       current.expiresAt === next.expiresAt &&
       current.refreshedAt === next.refreshedAt &&
-      current.refreshedBy === next.refreshedBy
+      current.refreshedBy === next.refreshedBy &&
+      current.dpop === next.dpop
     ) {
       return
     }

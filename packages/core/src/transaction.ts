@@ -13,6 +13,8 @@ export interface Transaction {
   codeVerifier: string
   /** Present when `openid` was requested; the ID token must carry it back. */
   nonce?: string
+  /** Whether the authorization request carried `dpop_jkt`, so the code exchange needs a proof. */
+  dpop?: boolean
   returnTo: string
   createdAt: number
 }
@@ -86,6 +88,7 @@ function isTransaction(value: unknown): value is Transaction {
     typeof t.redirectUri === 'string' &&
     typeof t.codeVerifier === 'string' &&
     (t.nonce === undefined || typeof t.nonce === 'string') &&
+    (t.dpop === undefined || typeof t.dpop === 'boolean') &&
     typeof t.returnTo === 'string' &&
     typeof t.createdAt === 'number'
   )

@@ -16,10 +16,9 @@ const auth = createAuth({
   ...(env.VITE_LATCHKEY_RESOURCE ? { resource: env.VITE_LATCHKEY_RESOURCE } : {}),
   apiOrigins: [apiOrigin],
   postLogoutRedirectUri: `${window.location.origin}/`,
-  // The playground persists its (Bearer) session so reloads and tabs show off the session code;
-  // an app would keep 'auto', which persists only sender-constrained sessions.
-  storage:
-    (env.VITE_LATCHKEY_STORAGE as 'auto' | 'indexeddb' | 'memory' | undefined) || 'indexeddb',
+  // 'auto' persists DPoP-bound sessions (the embedded server offers DPoP) and keeps Bearer ones
+  // in memory.
+  storage: (env.VITE_LATCHKEY_STORAGE as 'auto' | 'indexeddb' | 'memory' | undefined) || 'auto',
   refreshLeeway: Number(env.VITE_LATCHKEY_REFRESH_LEEWAY || 60),
   autoRefresh: env.VITE_LATCHKEY_AUTO_REFRESH !== 'false',
 })
@@ -71,6 +70,7 @@ function render(state: AuthState): void {
   $('expires-at').textContent = state.expiresAt
     ? new Date(state.expiresAt).toLocaleTimeString()
     : 'unknown'
+  $('token-binding').textContent = state.dpop ? 'DPoP-bound' : 'Bearer'
   $('refreshed-at').textContent = state.refreshedAt
     ? new Date(state.refreshedAt).toLocaleTimeString()
     : 'not yet'

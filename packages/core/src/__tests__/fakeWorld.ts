@@ -1,5 +1,5 @@
 // A fake browser (any number of tabs) and authorization server for unit tests: no globals patched.
-import { generateKeyPair, SignJWT } from 'jose'
+import { decodeJwt, decodeProtectedHeader, generateKeyPair, SignJWT } from 'jose'
 import { type KeyValueStore, memoryStore } from '../lib/kv.js'
 import type { Platform, TabChannel, TabMessage } from '../platform.js'
 
@@ -18,6 +18,37 @@ export interface WorldOptions {
   expiresIn?: number
   /** The `sub` of ID tokens from refreshes (defaults to the signed-in user). */
   refreshSub?: string
+  /** Advertise DPoP (`dpop_signing_alg_values_supported`) in the metadata. */
+  dpop?: boolean
+  /** Demand a DPoP nonce at the token endpoint. */
+  tokenNonce?: boolean
+  /** Answer with this token_type whatever was asked (to test mismatches). */
+  tokenType?: string
+}
+
+/** A DPoP proof's header and claims, as the fake server saw them. */
+export interface SeenProof {
+  typ: unknown
+  jwk: unknown
+  htm: unknown
+  htu: unknown
+  ath: unknown
+  nonce: unknown
+}
+
+function readProof(headers: Headers): SeenProof | undefined {
+  const proof = headers.get('dpop')
+  if (proof === null) return undefined
+  const header = decodeProtectedHeader(proof)
+  const claims = decodeJwt(proof)
+  return {
+    typ: header.typ,
+    jwk: header.jwk,
+    htm: claims.htm,
+    htu: claims.htu,
+    ath: claims.ath,
+    nonce: claims.nonce,
+  }
 }
 
 interface Timer {
@@ -54,8 +85,16 @@ export function fakeWorld(options: WorldOptions = {}) {
       .sign(privateKey)
   }
 
-  async function tokenResponse(body: URLSearchParams): Promise<Response> {
+  async function tokenResponse(body: URLSearchParams, headers: Headers): Promise<Response> {
     tokenRequests.push(body)
+    const proof = readProof(headers)
+    tokenProofs.push(proof)
+    if (proof !== undefined && options.tokenNonce && proof.nonce !== 'server-nonce') {
+      return Response.json(
+        { error: 'use_dpop_nonce', error_description: 'nonce required' },
+        { status: 400, headers: { 'dpop-nonce': 'server-nonce' } },
+      )
+    }
     const fault = faults.shift()
     if (fault === 'network') throw new TypeError('Failed to fetch')
     if (fault !== undefined) return new Response('upstream down', { status: fault })
@@ -84,7 +123,7 @@ export function fakeWorld(options: WorldOptions = {}) {
     const sub = grant === 'refresh_token' ? (options.refreshSub ?? 'user-1') : 'user-1'
     return Response.json({
       access_token: `at-${issued}`,
-      token_type: 'Bearer',
+      token_type: options.tokenType ?? (proof === undefined ? 'Bearer' : 'DPoP'),
       expires_in: options.expiresIn ?? 300,
       refresh_token: refreshToken,
       id_token: await idToken(sub, grant === 'authorization_code' ? lastNonce : undefined),
@@ -105,9 +144,10 @@ export function fakeWorld(options: WorldOptions = {}) {
             revocation_endpoint: `${ISSUER}/revoke`,
             end_session_endpoint: `${ISSUER}/session/end`,
             authorization_response_iss_parameter_supported: true,
+            ...(options.dpop ? { dpop_signing_alg_values_supported: ['ES256', 'EdDSA'] } : {}),
           })
         case '/token':
-          return tokenResponse(body)
+          return tokenResponse(body, new Headers(init?.headers))
         case '/revoke':
           revoked.push(body.get('token') ?? '')
           validRefreshTokens.delete(body.get('token') ?? '')
@@ -120,6 +160,7 @@ export function fakeWorld(options: WorldOptions = {}) {
         url: url.href,
         method: init?.method ?? 'GET',
         authorization: headers.get('authorization'),
+        proof: readProof(headers),
         body: init?.body ?? null,
       })
       const answer = apiAnswers.shift()
@@ -129,8 +170,14 @@ export function fakeWorld(options: WorldOptions = {}) {
     return new Response('not found', { status: 404 })
   }) as typeof globalThis.fetch
 
-  const api: Array<{ url: string; method: string; authorization: string | null; body: unknown }> =
-    []
+  const api: Array<{
+    url: string
+    method: string
+    authorization: string | null
+    proof: SeenProof | undefined
+    body: unknown
+  }> = []
+  const tokenProofs: Array<SeenProof | undefined> = []
   const apiAnswers: Array<() => Response> = []
   let tabs = 0
 
@@ -212,6 +259,7 @@ export function fakeWorld(options: WorldOptions = {}) {
   return {
     storage,
     tokenRequests,
+    tokenProofs,
     refreshRequests: () =>
       tokenRequests.filter((body) => body.get('grant_type') === 'refresh_token'),
     revoked,
