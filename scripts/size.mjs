@@ -3,10 +3,10 @@
 import { gzipSync } from 'node:zlib'
 import { build } from 'esbuild'
 
-// Issue 2 set 12 kB for sign-in alone (11.9 kB when it landed). Refresh, cross-tab locking,
-// persistence and the 401 retry (issue 3) brought it to 14.7 kB; the oauth4webapi functions
-// DESIGN.md requires weigh 7.0 kB by themselves. See the README, "Size".
-const LIMIT_KB = 15
+// Issue 2 set 12 kB for sign-in alone (11.9 kB when it landed). The session features (issue 3)
+// and DPoP (issue 4) brought it to 16.8 kB, of which the oauth4webapi functions DESIGN.md requires
+// weigh 8.4 kB by themselves. See the README, "Size".
+const LIMIT_KB = 17
 
 async function gzippedSize(options) {
   const result = await build({

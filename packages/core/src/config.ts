@@ -45,9 +45,10 @@ export interface AuthConfig {
   /**
    * Where the session lives. `'indexeddb'` persists it, so reloads and other tabs of the app find
    * it; `'memory'` keeps it in this tab only (a reload signs out). `'auto'` persists sessions whose
-   * tokens are sender-constrained (DPoP, coming next) and keeps Bearer sessions in memory, since a
-   * Bearer token copied out of IndexedDB works anywhere. When IndexedDB fails, the SDK falls back
-   * to memory and reports `storage_unavailable` once. Login transactions always use IndexedDB
+   * tokens are DPoP-bound and keeps Bearer sessions in memory, since a Bearer token copied out of
+   * IndexedDB works anywhere. A DPoP-bound session whose key could not be stored is kept in memory
+   * in every mode. When IndexedDB fails, the SDK falls back to memory and reports
+   * `storage_unavailable` once. Login transactions always use IndexedDB
    * (sessionStorage when IndexedDB fails), because they must survive the redirect.
    * @default 'auto'
    */
@@ -64,9 +65,13 @@ export interface AuthConfig {
    */
   autoRefresh?: boolean
   /**
-   * Sender-constrained tokens (RFC 9449). Accepted and validated for forward compatibility; this
-   * version sends Bearer tokens only.
+   * Sender-constrained tokens (RFC 9449). `'auto'` uses DPoP when the server's metadata lists
+   * `dpop_signing_alg_values_supported` (ES256 preferred) and Bearer otherwise; `true` requires it
+   * (sign-in fails with `config_invalid` against a server without DPoP); `false` never sends DPoP.
+   * The key pair is generated non-extractable, one per issuer + client, kept in IndexedDB and
+   * deleted on logout.
    * @default 'auto'
+   * @see {@link https://www.rfc-editor.org/rfc/rfc9449 | RFC 9449}
    */
   dpop?: 'auto' | boolean
   /**
