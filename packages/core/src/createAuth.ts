@@ -287,9 +287,13 @@ export function createAuth(config: AuthConfig, platform: Platform = browserPlatf
         oauth.processRefreshTokenResponse(
           as,
           client,
-          await oauth.refreshTokenGrantRequest(as, client, oauth.None(), refreshToken, {
-            ...tokenRequestOptions(dpop),
-          }),
+          await oauth.refreshTokenGrantRequest(
+            as,
+            client,
+            oauth.None(),
+            refreshToken,
+            tokenRequestOptions(dpop),
+          ),
         ),
       )
     } catch (error) {
@@ -354,6 +358,8 @@ export function createAuth(config: AuthConfig, platform: Platform = browserPlatf
         : null
     // Storage is the truth for stored sessions (a late message must not wipe a newer sign-in); a
     // session in this tab's memory only ends with the others.
+    // The other tab deleted the DPoP key with its session; a later sign-in here makes a new one.
+    if (message.type === 'logout') keys.forget()
     void sessions.load().then(async (session) => {
       if (ending && session !== null && !sessions.stored) await sessions.clear()
       const now = sessions.current
@@ -658,8 +664,8 @@ export function createAuth(config: AuthConfig, platform: Platform = browserPlatf
       currentUrl: platform.currentUrl,
       apiOrigins: cfg.apiOrigins,
       credentials: async (rejected) => {
-        const session =
-          rejected === undefined ? await validSession() : (await ready, await refresh({ rejected }))
+        await ready
+        const session = rejected === undefined ? await validSession() : await refresh({ rejected })
         // A DPoP-bound token is only ever sent with a proof, never as Bearer.
         const dpop = session.tokenType === 'dpop' ? await keys.handle() : undefined
         return { token: session.accessToken, dpop }

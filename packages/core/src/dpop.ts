@@ -89,9 +89,14 @@ export class DpopKeys {
     })
   }
 
+  /** Drops this tab's copy of the key (another tab deleted it); the next use reads storage again. */
+  forget(): void {
+    this.#handle = undefined
+  }
+
   /** Deletes the key pair (on logout): the next sign-in gets a new one. */
   async delete(): Promise<void> {
-    this.#handle = undefined
+    this.forget()
     await this.#kv.del(this.#key).catch(() => undefined)
   }
 }

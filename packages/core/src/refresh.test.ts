@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest'
+import { describe, expect, it, vi } from 'vitest'
 import { API, config, fakeWorld, rejection, settle } from './__tests__/fakeWorld.js'
 import type { AuthConfig } from './config.js'
 import { createAuth } from './createAuth.js'
@@ -240,13 +240,19 @@ describe('proactive refresh timer', () => {
     const { auth } = await signIn(world, { autoRefresh: true })
     world.setVisible(false)
     world.advance(241_000) // the timer fires but the page is hidden
-    await settle()
+    await new Promise((resolve) => setTimeout(resolve, 50))
     expect(world.refreshRequests()).toHaveLength(0)
     world.setVisible(true) // becoming visible catches up
-    await settle()
-    await settle()
-    expect(world.refreshRequests()).toHaveLength(1)
-    expect(auth.getState().refreshedBy).toBe(auth.tabId)
+    await vi.waitFor(() => expect(world.refreshRequests()).toHaveLength(1))
+    await vi.waitFor(() => expect(auth.getState().refreshedBy).toBe(auth.tabId))
+  })
+
+  it('refreshes from the timer alone when the page stays visible', async () => {
+    const world = fakeWorld()
+    const { auth } = await signIn(world, { autoRefresh: true })
+    world.advance(241_000)
+    await vi.waitFor(() => expect(world.refreshRequests()).toHaveLength(1))
+    await vi.waitFor(() => expect(auth.getState().refreshedBy).toBe(auth.tabId))
   })
 })
 
