@@ -259,27 +259,6 @@ export function createAuth(config: AuthConfig, platform: Platform = browserPlatf
     return undefined
   }
 
-  /**
-   * Checks the ID token's signature against the issuer's JWKS (oauth4webapi has already checked
-   * its claims). TLS to the token endpoint would suffice by OpenID Connect Core 3.1.3.7, but
-   * checking costs one cached JWKS fetch and also covers http on loopback and broken TLS setups.
-   */
-  async function verified(
-    as: oauth.AuthorizationServer,
-    response: Response,
-    tokens: oauth.TokenEndpointResponse,
-  ): Promise<oauth.TokenEndpointResponse> {
-    if (tokens.id_token === undefined) return tokens
-    try {
-      await oauth.validateApplicationLevelSignature(as, response, options())
-    } catch (error) {
-      const mapped = toAuthError(error, 'id_token_invalid', 'Checking the ID token signature')
-      if (mapped.code === 'network_error' || mapped.code === 'timeout') throw mapped
-      throw new AuthError('id_token_invalid', mapped.message)
-    }
-    return tokens
-  }
-
   const withRefreshLock = <T>(task: () => Promise<T>) =>
     platform.withLock(`${scopeKey}:refresh`, task)
   const refresh = createRefresher({
@@ -304,16 +283,19 @@ export function createAuth(config: AuthConfig, platform: Platform = browserPlatf
     const dpop = previous.tokenType === 'dpop' ? await keys.handle() : undefined
     try {
       const as = await discover()
-      tokens = await retryOnNonce(async () => {
-        const response = await oauth.refreshTokenGrantRequest(
+      tokens = await retryOnNonce(async () =>
+        oauth.processRefreshTokenResponse(
           as,
           client,
-          oauth.None(),
-          refreshToken,
-          tokenRequestOptions(dpop),
-        )
-        return verified(as, response, await oauth.processRefreshTokenResponse(as, client, response))
-      })
+          await oauth.refreshTokenGrantRequest(
+            as,
+            client,
+            oauth.None(),
+            refreshToken,
+            tokenRequestOptions(dpop),
+          ),
+        ),
+      )
     } catch (error) {
       if (error instanceof oauth.ResponseBodyError && error.error === 'invalid_grant') {
         throw new AuthError(
@@ -568,22 +550,25 @@ export function createAuth(config: AuthConfig, platform: Platform = browserPlatf
     let tokens: oauth.TokenEndpointResponse
     try {
       const dpop = transaction.dpop ? await keys.handle() : undefined
-      tokens = await retryOnNonce(async () => {
-        const response = await oauth.authorizationCodeGrantRequest(
+      tokens = await retryOnNonce(async () =>
+        oauth.processAuthorizationCodeResponse(
           as,
           client,
-          oauth.None(),
-          callbackParams,
-          transaction.redirectUri,
-          transaction.codeVerifier,
-          tokenRequestOptions(dpop),
-        )
-        const result = await oauth.processAuthorizationCodeResponse(as, client, response, {
-          expectedNonce: transaction.nonce ?? oauth.expectNoNonce,
-          requireIdToken: transaction.nonce !== undefined,
-        })
-        return verified(as, response, result)
-      })
+          await oauth.authorizationCodeGrantRequest(
+            as,
+            client,
+            oauth.None(),
+            callbackParams,
+            transaction.redirectUri,
+            transaction.codeVerifier,
+            tokenRequestOptions(dpop),
+          ),
+          {
+            expectedNonce: transaction.nonce ?? oauth.expectNoNonce,
+            requireIdToken: transaction.nonce !== undefined,
+          },
+        ),
+      )
       checkTokenType(tokens, dpop, 'The code exchange')
     } catch (error) {
       fail(tokenError(error, 'The code exchange'))

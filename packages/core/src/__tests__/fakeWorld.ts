@@ -1,5 +1,5 @@
 // A fake browser (any number of tabs) and authorization server for unit tests: no globals patched.
-import { decodeJwt, decodeProtectedHeader, exportJWK, generateKeyPair, SignJWT } from 'jose'
+import { decodeJwt, decodeProtectedHeader, generateKeyPair, SignJWT } from 'jose'
 import { type KeyValueStore, memoryStore } from '../lib/kv.js'
 import type { Platform, TabChannel, TabMessage } from '../platform.js'
 
@@ -8,8 +8,7 @@ export const APP = 'https://app.example.com'
 export const API = 'https://api.example.com'
 export const config = { issuer: ISSUER, clientId: 'spa', redirectUri: `${APP}/callback` }
 
-const { privateKey, publicKey } = await generateKeyPair('RS256')
-const publicJwk = { ...(await exportJWK(publicKey)), kid: 'k1', alg: 'RS256', use: 'sig' }
+const { privateKey } = await generateKeyPair('RS256')
 
 export interface WorldOptions {
   /** Status for authorization-code token requests (200 by default). */
@@ -25,8 +24,6 @@ export interface WorldOptions {
   tokenNonce?: boolean
   /** Answer with this token_type whatever was asked (to test mismatches). */
   tokenType?: string
-  /** Alter ID-token signatures (claims stay valid). */
-  badSignature?: boolean
 }
 
 /** A DPoP proof's header and claims, as the fake server saw them. */
@@ -78,17 +75,14 @@ export function fakeWorld(options: WorldOptions = {}) {
 
   async function idToken(sub: string, nonce?: string): Promise<string> {
     const seconds = Math.floor(now / 1000)
-    const jwt = await new SignJWT({ ...(nonce === undefined ? {} : { nonce }), name: 'Ada' })
-      .setProtectedHeader({ alg: 'RS256', kid: 'k1' })
+    return new SignJWT({ ...(nonce === undefined ? {} : { nonce }), name: 'Ada' })
+      .setProtectedHeader({ alg: 'RS256' })
       .setIssuer(ISSUER)
       .setAudience(options.idTokenAud ?? 'spa')
       .setSubject(sub)
       .setIssuedAt(seconds)
       .setExpirationTime(seconds + 300)
       .sign(privateKey)
-    if (!options.badSignature) return jwt
-    const [header, payload, signature] = jwt.split('.') as [string, string, string]
-    return `${header}.${payload}.${signature.startsWith('A') ? 'B' : 'A'}${signature.slice(1)}`
   }
 
   async function tokenResponse(body: URLSearchParams, headers: Headers): Promise<Response> {
@@ -147,8 +141,6 @@ export function fakeWorld(options: WorldOptions = {}) {
             issuer: ISSUER,
             authorization_endpoint: `${ISSUER}/auth`,
             token_endpoint: `${ISSUER}/token`,
-            jwks_uri: `${ISSUER}/jwks`,
-            id_token_signing_alg_values_supported: ['RS256'],
             revocation_endpoint: `${ISSUER}/revoke`,
             end_session_endpoint: `${ISSUER}/session/end`,
             authorization_response_iss_parameter_supported: true,
@@ -156,9 +148,6 @@ export function fakeWorld(options: WorldOptions = {}) {
           })
         case '/token':
           return tokenResponse(body, new Headers(init?.headers))
-        case '/jwks':
-          jwksRequests += 1
-          return Response.json({ keys: [publicJwk] })
         case '/revoke':
           revoked.push(body.get('token') ?? '')
           validRefreshTokens.delete(body.get('token') ?? '')
@@ -189,7 +178,6 @@ export function fakeWorld(options: WorldOptions = {}) {
     body: unknown
   }> = []
   const tokenProofs: Array<SeenProof | undefined> = []
-  let jwksRequests = 0
   const apiAnswers: Array<() => Response> = []
   let tabs = 0
 
@@ -272,7 +260,6 @@ export function fakeWorld(options: WorldOptions = {}) {
     storage,
     tokenRequests,
     tokenProofs,
-    jwksRequests: () => jwksRequests,
     refreshRequests: () =>
       tokenRequests.filter((body) => body.get('grant_type') === 'refresh_token'),
     revoked,
