@@ -42,8 +42,8 @@ describe('createAuthFetch', () => {
     const replaced: string[] = []
     const authFetch = createAuthFetch({
       fetch: fetch as typeof globalThis.fetch,
-      currentUrl: () => page,
-      apiOrigins: ['https://api.example.com'],
+      base: () => page,
+      allowedOrigins: () => [page.origin, 'https://api.example.com'],
       credentials: async (rejected?: string) => {
         if (rejected === undefined) return { token: 'token-1', dpop: undefined }
         replaced.push(rejected)

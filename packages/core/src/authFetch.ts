@@ -8,13 +8,15 @@ import { toAuthError } from './lib/toAuthError.js'
 export type AuthFetch = (input: RequestInfo | URL, init?: RequestInit) => Promise<Response>
 
 /**
- * Resolves the request's URL against the page and checks that its origin is one of `allowed`,
- * compared exactly (scheme, host and port), and that it is https (or http on loopback).
- * @throws {@link AuthError} `origin_not_allowed` naming the origin to add to `apiOrigins`.
+ * Resolves the request's URL (against the page, in a browser) and checks that its origin is one
+ * of `allowed`, compared exactly (scheme, host and port), and that it is https (or http on
+ * loopback).
+ * @throws {@link AuthError} `origin_not_allowed` naming the origin to add to `apiOrigins`;
+ *   `invalid_argument` for a URL that does not parse (or is relative where there is no page).
  */
 export function checkTokenTarget(
   input: RequestInfo | URL,
-  base: URL,
+  base: URL | undefined,
   allowed: readonly string[],
 ): URL {
   const raw = typeof input === 'string' || input instanceof URL ? String(input) : input.url
@@ -22,7 +24,10 @@ export function checkTokenTarget(
   try {
     url = new URL(raw, base)
   } catch {
-    throw new AuthError('invalid_argument', `authFetch() was given an invalid URL: "${raw}".`)
+    throw new AuthError(
+      'invalid_argument',
+      `authFetch() was given an invalid URL: "${raw}"${base === undefined ? ' (relative URLs need a page to resolve against)' : ''}.`,
+    )
   }
   if ((url.protocol !== 'https:' && url.protocol !== 'http:') || !allowed.includes(url.origin)) {
     throw new AuthError(
@@ -45,11 +50,14 @@ export interface Credentials {
   dpop: oauth.DPoPHandle | undefined
 }
 
-/** What {@link createAuthFetch} needs from the SDK. */
+/** What {@link createAuthFetch} needs from the SDK (browser or Node). */
 export interface AuthFetchDeps {
   fetch: typeof fetch
-  currentUrl(): URL
-  apiOrigins: readonly string[]
+  /** The URL relative inputs resolve against (the page), or `undefined` where there is none. */
+  base(): URL | undefined
+  /** The origins tokens may go to, compared exactly. */
+  allowedOrigins(): readonly string[]
+
   /**
    * Credentials valid for at least the refresh leeway; with `rejected`, new ones after an API
    * rejected that access token as invalid.
@@ -65,8 +73,7 @@ export interface AuthFetchDeps {
  */
 export function createAuthFetch(deps: AuthFetchDeps): AuthFetch {
   return async (input, init) => {
-    const page = deps.currentUrl()
-    const url = checkTokenTarget(input, page, [page.origin, ...deps.apiOrigins])
+    const url = checkTokenTarget(input, deps.base(), deps.allowedOrigins())
     const request = new Request(input instanceof Request ? input : url, init)
     const body = request.body === null ? null : await request.arrayBuffer()
     const options: oauth.ProtectedResourceRequestOptions = {

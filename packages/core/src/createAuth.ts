@@ -661,8 +661,8 @@ export function createAuth(config: AuthConfig, platform: Platform = browserPlatf
     getAccessToken,
     authFetch: createAuthFetch({
       fetch: platform.fetch,
-      currentUrl: platform.currentUrl,
-      apiOrigins: cfg.apiOrigins,
+      base: platform.currentUrl,
+      allowedOrigins: () => [appOrigin(), ...cfg.apiOrigins],
       credentials: async (rejected) => {
         await ready
         const session = rejected === undefined ? await validSession() : await refresh({ rejected })
