@@ -20,15 +20,26 @@ export default defineConfig({
     launchOptions: chromium ?? {},
     trace: 'retain-on-failure',
   },
-  webServer: {
-    command: 'node --import tsx playground/dev.ts',
-    url: SPA,
-    reuseExistingServer: !process.env.CI,
-    timeout: 60_000,
-    stdout: 'pipe',
-    stderr: 'pipe',
-    // A 2 s refresh leeway lets specs make tokens "about to expire" with a 4 s lifetime, set per
-    // test through the authorization server's /__playground/config hook.
-    env: { LATCHKEY_PLAYGROUND_QUIET: '1', LATCHKEY_REFRESH_LEEWAY: '2' },
-  },
+  webServer: [
+    {
+      command: 'node --import tsx playground/dev.ts',
+      url: SPA,
+      reuseExistingServer: !process.env.CI,
+      timeout: 60_000,
+      stdout: 'pipe',
+      stderr: 'pipe',
+      // A 2 s refresh leeway lets specs make tokens "about to expire" with a 4 s lifetime, set per
+      // test through the authorization server's /__playground/config hook.
+      env: { LATCHKEY_PLAYGROUND_QUIET: '1', LATCHKEY_REFRESH_LEEWAY: '2' },
+    },
+    {
+      // The hostile authorization server and its harness page (e2e/hostile.spec.ts).
+      command: 'node --import tsx e2e/hostile/server.ts',
+      url: 'http://localhost:4100/__hostile/health',
+      reuseExistingServer: !process.env.CI,
+      timeout: 60_000,
+      stdout: 'pipe',
+      stderr: 'pipe',
+    },
+  ],
 })

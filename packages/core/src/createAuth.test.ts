@@ -40,6 +40,15 @@ describe('login()', () => {
     expect(tx.codeVerifier).toMatch(/^[\w-]{43,128}$/)
   })
 
+  it('moves the state to error when login() fails, as handleRedirect() does', async () => {
+    const world = oneTab({ metadataIssuer: 'https://other.example.com' })
+    const auth = createAuth(config, world.platform)
+    const error = await rejection(auth.login())
+    expect(error.code).toBe('issuer_mismatch')
+    expect(auth.getState()).toMatchObject({ status: 'error', error: { code: 'issuer_mismatch' } })
+    expect(world.navigations).toEqual([])
+  })
+
   it('refuses an off-site returnTo and reserved params before navigating', async () => {
     const world = oneTab()
     const auth = createAuth(config, world.platform)
@@ -164,6 +173,20 @@ describe('handleRedirect()', () => {
     expect(error.message).not.toContain('the-code')
     expect(JSON.stringify(error)).not.toContain('the-code')
     expect((await rejection(auth.getAccessToken())).code).toBe('login_required')
+  })
+
+  it('refuses an ID token issued in the future, and accepts a clock 20 s ahead', async () => {
+    const ahead = oneTab({ iatOffset: 20 })
+    const fine = createAuth(config, ahead.platform)
+    await fine.login()
+    expect(await fine.handleRedirect(ahead.callbackFor())).toEqual({ returnTo: '/' })
+
+    const world = oneTab({ iatOffset: 3600 })
+    const auth = createAuth(config, world.platform)
+    await auth.login()
+    const error = await rejection(auth.handleRedirect(world.callbackFor()))
+    expect(error.code).toBe('id_token_invalid')
+    expect(error.message).toMatch(/"iat"/)
   })
 
   it('refuses an ID token for another audience', async () => {

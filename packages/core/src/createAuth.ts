@@ -313,7 +313,7 @@ export function createAuth(config: AuthConfig, platform: Platform = browserPlatf
       throw tokenError(error, 'The token refresh')
     }
     checkTokenType(tokens, dpop, 'The token refresh')
-    const claims = oauth.getValidatedIdTokenClaims(tokens)
+    const claims = checkIssuedAt(oauth.getValidatedIdTokenClaims(tokens), platform.now())
     if (claims !== undefined && previous.user !== null && claims.sub !== previous.user.sub) {
       throw new AuthError(
         'session_expired',
@@ -384,6 +384,22 @@ export function createAuth(config: AuthConfig, platform: Platform = browserPlatf
   })()
 
   async function login(loginOptions: LoginOptions = {}): Promise<void> {
+    try {
+      await startLogin(loginOptions)
+    } catch (error) {
+      const authError = toAuthError(error, 'discovery_failed', 'login()')
+      // Subscribers see the failure too; a signed-in user stays signed in.
+      const current = store.get()
+      store.set(
+        current.status === 'authenticated'
+          ? { ...current, error: authError }
+          : { ...SIGNED_OUT, status: 'error', error: authError },
+      )
+      throw authError
+    }
+  }
+
+  async function startLogin(loginOptions: LoginOptions): Promise<void> {
     await ready
     const page = platform.currentUrl()
     const returnTo =
@@ -548,6 +564,7 @@ export function createAuth(config: AuthConfig, platform: Platform = browserPlatf
     }
 
     let tokens: oauth.TokenEndpointResponse
+    let claims: oauth.IDToken | undefined
     try {
       const dpop = transaction.dpop ? await keys.handle() : undefined
       tokens = await retryOnNonce(async () =>
@@ -570,14 +587,11 @@ export function createAuth(config: AuthConfig, platform: Platform = browserPlatf
         ),
       )
       checkTokenType(tokens, dpop, 'The code exchange')
+      claims = checkIssuedAt(oauth.getValidatedIdTokenClaims(tokens), platform.now())
     } catch (error) {
       fail(tokenError(error, 'The code exchange'))
     }
-    const session = sessionFromTokenResponse(
-      tokens,
-      oauth.getValidatedIdTokenClaims(tokens),
-      platform.now(),
-    )
+    const session = sessionFromTokenResponse(tokens, claims, platform.now())
     await sessions.save(session)
     show(session)
     tell('login')
@@ -686,6 +700,23 @@ async function retryOnNonce<T>(send: () => Promise<T>): Promise<T> {
     if (oauth.isDPoPNonceError(error)) return send()
     throw error
   }
+}
+
+// How far in the future an ID token's `iat` may be, for clock differences (oauth4webapi's default).
+const IAT_TOLERANCE_S = 30
+
+/**
+ * Refuses an ID token issued in the future: oauth4webapi checks that `iat` is a number, not when
+ * it is. Such a token was minted with a wrong clock, or ahead of time to outlive its `exp` check.
+ */
+function checkIssuedAt(claims: oauth.IDToken | undefined, now: number): oauth.IDToken | undefined {
+  if (claims !== undefined && claims.iat > Math.floor(now / 1000) + IAT_TOLERANCE_S) {
+    throw new AuthError(
+      'id_token_invalid',
+      'The ID token was issued in the future ("iat"); check the server\'s clock.',
+    )
+  }
+  return claims
 }
 
 /** The token type must be what was asked for: DPoP with a proof, Bearer without. */

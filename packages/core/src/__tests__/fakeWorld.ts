@@ -24,6 +24,10 @@ export interface WorldOptions {
   tokenNonce?: boolean
   /** Answer with this token_type whatever was asked (to test mismatches). */
   tokenType?: string
+  /** Seconds added to ID tokens' `iat` (a server clock running ahead). */
+  iatOffset?: number
+  /** The metadata's `issuer`, when it should differ from the configured one. */
+  metadataIssuer?: string
 }
 
 /** A DPoP proof's header and claims, as the fake server saw them. */
@@ -80,7 +84,7 @@ export function fakeWorld(options: WorldOptions = {}) {
       .setIssuer(ISSUER)
       .setAudience(options.idTokenAud ?? 'spa')
       .setSubject(sub)
-      .setIssuedAt(seconds)
+      .setIssuedAt(seconds + (options.iatOffset ?? 0))
       .setExpirationTime(seconds + 300)
       .sign(privateKey)
   }
@@ -138,7 +142,7 @@ export function fakeWorld(options: WorldOptions = {}) {
       switch (url.pathname) {
         case '/.well-known/openid-configuration':
           return Response.json({
-            issuer: ISSUER,
+            issuer: options.metadataIssuer ?? ISSUER,
             authorization_endpoint: `${ISSUER}/auth`,
             token_endpoint: `${ISSUER}/token`,
             revocation_endpoint: `${ISSUER}/revoke`,
