@@ -9,14 +9,42 @@ export const CLIENT_ID = 'latchkey-spa'
 export const REFRESH_LEEWAY_S = 2
 /** IndexedDB key of the SPA's persisted session (database `latchkey`, object store `kv`). */
 export const SESSION_KEY = `latchkey:${new URL(ISSUER).href}:${CLIENT_ID}:session`
+/** IndexedDB key of the SDK's DPoP key pair (`{ alg, keyPair }`) for the playground's client. */
+export const DPOP_KEY_KEY = `latchkey:${new URL(ISSUER).href}:${CLIENT_ID}:dpop-key`
+
+/** The authorization server's runtime settings (`/__playground/config` on the issuer). */
+export interface AuthServerConfig {
+  /** Lifetime in seconds of access tokens issued from now on. */
+  accessTokenTtl: number
+  /** DPoP proofs at the token endpoint must carry the server's nonce. */
+  dpopNonce: boolean
+  /** The discovery document lists `dpop_signing_alg_values_supported`. */
+  advertiseDpop: boolean
+}
+
+/** The demo API's runtime settings (`/__playground/config` on the API). */
+export interface ApiConfig {
+  /** DPoP proofs must carry the API's nonce. */
+  dpopNonce: boolean
+}
+
+/** What every spec may assume at its start; `resetPlaygroundConfig()` restores it. */
+export const DEFAULT_AUTH_SERVER_CONFIG: AuthServerConfig = {
+  accessTokenTtl: 300,
+  dpopNonce: false,
+  advertiseDpop: true,
+}
+export const DEFAULT_API_CONFIG: ApiConfig = { dpopNonce: false }
 
 /** The parts of the SPA's Auth instance (`window.latchkey`) the specs call directly. */
 export interface LatchkeyHandle {
   readonly tabId: string
   authFetch(input: string, init?: RequestInit): Promise<Response>
   getAccessToken(options?: { forceRefresh?: boolean }): Promise<string>
+  login(options?: { returnTo?: string }): Promise<void>
   getState(): {
     status: string
+    dpop: boolean
     expiresAt: number | null
     refreshedAt: number | null
     refreshedBy: string | null
@@ -42,6 +70,10 @@ export interface StoredSession {
 interface TokenRequest {
   grant_type: string
   status: number
+  /** The request carried a `DPoP` proof header. */
+  dpop: boolean
+  /** The OAuth `error` of an error response, e.g. `use_dpop_nonce`. */
+  error?: string
   at: number
 }
 
@@ -62,13 +94,37 @@ export async function refreshTokenRequests(): Promise<TokenRequest[]> {
  * Specs that shorten it reset it to 300 in `afterEach`.
  */
 export async function setAccessTokenTtl(seconds: number): Promise<void> {
-  const response = await fetch(`${ISSUER}/__playground/config`, {
+  await setAuthServerConfig({ accessTokenTtl: seconds })
+}
+
+/** Changes some of the authorization server's settings; the rest stay as they are. */
+export async function setAuthServerConfig(
+  partial: Partial<AuthServerConfig>,
+): Promise<AuthServerConfig> {
+  return postConfig(ISSUER, partial)
+}
+
+/** Changes some of the demo API's settings; the rest stay as they are. */
+export async function setApiConfig(partial: Partial<ApiConfig>): Promise<ApiConfig> {
+  return postConfig(API, partial)
+}
+
+/** Puts both servers back to their defaults: call it in `afterEach` of specs that change them. */
+export async function resetPlaygroundConfig(): Promise<void> {
+  await setAuthServerConfig(DEFAULT_AUTH_SERVER_CONFIG)
+  await setApiConfig(DEFAULT_API_CONFIG)
+}
+
+async function postConfig<T extends object>(origin: string, partial: Partial<T>): Promise<T> {
+  const response = await fetch(`${origin}/__playground/config`, {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ accessTokenTtl: seconds }),
+    body: JSON.stringify(partial),
   })
-  expect(response.status).toBe(200)
-  expect(await response.json()).toMatchObject({ accessTokenTtl: seconds })
+  expect(response.status, `${origin}/__playground/config accepts the change`).toBe(200)
+  const config = (await response.json()) as T
+  expect(config as object).toMatchObject(partial)
+  return config
 }
 
 /** Revokes a refresh token at the server the way a server-side admin action would (RFC 7009). */
@@ -189,12 +245,18 @@ export async function waitForTokenToAge(page: Page, options: { expired?: boolean
   if (wait > 0) await page.waitForTimeout(wait)
 }
 
-interface ApiRequest {
+export interface ApiRequest {
   method: string
   path: string
   host: string
   origin: string | null
   hasAuthorization: boolean
+  /** The `Authorization` scheme, when it is Bearer or DPoP. */
+  scheme: 'Bearer' | 'DPoP' | null
+  /** The request carried a `DPoP` proof header. */
+  hasDpopProof: boolean
+  /** The status the API answered with (`null` while it had not answered yet). */
+  status: number | null
   at: number
 }
 
@@ -216,6 +278,11 @@ export async function startLogin(page: Page): Promise<void> {
 /** Signs in through the dev login and consent pages, ending on the SPA, signed in. */
 export async function signIn(page: Page, login: string): Promise<void> {
   await startLogin(page)
+  await finishLogin(page, login)
+}
+
+/** From the authorization server's login page: signs in and consents, ending on the SPA, signed in. */
+export async function finishLogin(page: Page, login: string): Promise<void> {
   await page.locator('input[name=login]').fill(login)
   await page.locator('input[name=password]').fill('any password')
   await page.locator('button[type=submit]').click()
@@ -225,4 +292,87 @@ export async function signIn(page: Page, login: string): Promise<void> {
   if (page.url().startsWith(ISSUER)) await consent.click()
   await page.waitForURL(`${SPA}/`)
   await expect(page.getByTestId('status')).toHaveText('authenticated')
+}
+
+/** The SDK's stored DPoP key pair, as the page itself can see it (raw IndexedDB + WebCrypto). */
+export interface StoredDpopKey {
+  /** Every key in the `kv` store that names a DPoP key pair. */
+  keyNames: string[]
+  /** `name` and `namedCurve` of the key pair, e.g. `ECDSA P-256`. */
+  algorithm: string
+  /** `privateKey.extractable` and `privateKey.type`. */
+  privateExtractable: boolean
+  privateType: string
+  /** What `crypto.subtle.exportKey(format, privateKey)` did: `exported`, or the error's name. */
+  privateExport: { jwk: string; pkcs8: string }
+  /** RFC 7638 JWK SHA-256 thumbprint of the public key: what `dpop_jkt` and `cnf.jkt` hold. */
+  thumbprint: string
+}
+
+/**
+ * Reads the DPoP key pair under {@link DPOP_KEY_KEY} in the page, with no SDK code; `undefined`
+ * when none is stored. The page must be on the SPA's origin.
+ */
+export async function readStoredDpopKey(page: Page): Promise<StoredDpopKey | undefined> {
+  return page.evaluate(async (key) => {
+    const db = await new Promise<IDBDatabase | undefined>((resolve) => {
+      const open = indexedDB.open('latchkey')
+      open.onupgradeneeded = () => open.transaction?.abort()
+      open.onerror = (event) => {
+        event.preventDefault()
+        resolve(undefined)
+      }
+      open.onsuccess = () => resolve(open.result)
+    })
+    if (!db) return undefined
+    if (!db.objectStoreNames.contains('kv')) {
+      db.close()
+      return undefined
+    }
+    const [keyNames, pair] = await new Promise<[IDBValidKey[], unknown]>((resolve, reject) => {
+      const store = db.transaction('kv', 'readonly').objectStore('kv')
+      const all = store.getAllKeys()
+      const one = store.get(key)
+      one.onsuccess = () => resolve([all.result, one.result])
+      one.onerror = () => reject(one.error)
+    })
+    db.close()
+    // Stored as `{ alg, keyPair }`; a bare CryptoKeyPair is read as well.
+    const stored = (pair ?? {}) as Partial<CryptoKeyPair> & { keyPair?: Partial<CryptoKeyPair> }
+    const { privateKey, publicKey } = stored.keyPair ?? stored
+    if (!(privateKey instanceof CryptoKey) || !(publicKey instanceof CryptoKey)) return undefined
+
+    const attempt = (format: 'jwk' | 'pkcs8') =>
+      crypto.subtle.exportKey(format, privateKey).then(
+        () => 'exported',
+        (error: unknown) => (error instanceof Error ? error.name : String(error)),
+      )
+    const jwk = await crypto.subtle.exportKey('jwk', publicKey)
+    // RFC 7638 section 3.2: the required members only, in lexicographic order, no whitespace.
+    const members: Record<string, string[]> = {
+      EC: ['crv', 'kty', 'x', 'y'],
+      RSA: ['e', 'kty', 'n'],
+      OKP: ['crv', 'kty', 'x'],
+    }
+    const required = members[jwk.kty ?? ''] ?? []
+    const canonical = JSON.stringify(
+      Object.fromEntries(required.map((name) => [name, jwk[name as keyof JsonWebKey]])),
+    )
+    const digest = new Uint8Array(
+      await crypto.subtle.digest('SHA-256', new TextEncoder().encode(canonical)),
+    )
+    const thumbprint = btoa(String.fromCharCode(...digest))
+      .replace(/\+/g, '-')
+      .replace(/\//g, '_')
+      .replace(/=+$/, '')
+    const algorithm = privateKey.algorithm as EcKeyAlgorithm
+    return {
+      keyNames: keyNames.map(String).filter((name) => name.endsWith(':dpop-key')),
+      algorithm: [algorithm.name, algorithm.namedCurve].filter(Boolean).join(' '),
+      privateExtractable: privateKey.extractable,
+      privateType: privateKey.type,
+      privateExport: { jwk: await attempt('jwk'), pkcs8: await attempt('pkcs8') },
+      thumbprint,
+    }
+  }, DPOP_KEY_KEY)
 }

@@ -8,7 +8,9 @@
 //   LATCHKEY_API_AUDIENCE  `aud` the embedded API requires (its own URL)
 //   LATCHKEY_ACCESS_TOKEN_TTL  access-token lifetime in seconds for the embedded server (300);
 //                       POST {"accessTokenTtl": n} to http://localhost:4000/__playground/config changes it
-//   LATCHKEY_STORAGE    the SPA's `storage` option: indexeddb (default), memory or auto
+//                       (as do {"dpopNonce": true} and {"advertiseDpop": false}; the embedded API has
+//                       its own {"dpopNonce": true} at http://localhost:4001/__playground/config)
+//   LATCHKEY_STORAGE    the SPA's `storage` option: auto (default), indexeddb or memory
 //   LATCHKEY_REFRESH_LEEWAY  seconds before expiry at which the SPA refreshes (60); e2e uses 2
 //   LATCHKEY_AUTO_REFRESH  `false` turns off the SPA's proactive refresh timer (on)
 import { fileURLToPath } from 'node:url'

@@ -1,7 +1,7 @@
-// `npm run bench`: figures for issue 3, measured in headless Chromium against the real playground.
-// A benchmark, not a test: it prints numbers and fails only when it cannot measure.
+// `npm run bench`: figures for issues 3 and 4, measured in headless Chromium against the real
+// playground. A benchmark, not a test: it prints numbers and fails only when it cannot measure.
 //
-//   node scripts/bench.mjs [NxM ...] [--reloads=R]
+//   node scripts/bench.mjs [NxM ...] [--reloads=R] [--calls=C] [--only=sessions|dpop]
 //
 // For each NxM (default 5x10 and 10x20) it opens N tabs on one persisted session, lets the access
 // token reach the refresh leeway, fires M concurrent authFetch calls in every tab at once and
@@ -10,6 +10,13 @@
 // `latchkey:authenticated` performance mark: milliseconds from navigation start to signed in —
 // once for a production build of the SPA (served on the same origin from a temporary directory)
 // and once for the Vite dev server, whose unbundled modules dominate its figure.
+//
+// The DPoP figure (issue 4): the median time of C (default 300) sequential calls, after a warm-up,
+// of plain `fetch` to the API's unauthenticated /api/ping, and of `authFetch` to /api/me from a
+// Bearer session (an SPA loaded while the server hid DPoP from discovery) and from a DPoP session.
+// The modes take turns in batches, so a slow moment of the machine does not land on one of them.
+// The same authFetch calls to /api/ping (which ignores the token) give the browser's share alone.
+// `--only=dpop` measures only this; `--only=sessions` only the issue-3 figures.
 import { spawn } from 'node:child_process'
 import { mkdtemp, readFile, rm } from 'node:fs/promises'
 import { createServer } from 'node:http'
@@ -32,13 +39,27 @@ const shapes = args
   .filter(([tabs, calls]) => tabs > 0 && calls > 0)
 const reloadsArg = args.find((arg) => arg.startsWith('--reloads='))
 const reloads = reloadsArg ? Number(reloadsArg.slice('--reloads='.length)) : 20
-const unknown = args.filter((arg) => !/^\d+x\d+$/.test(arg) && arg !== reloadsArg)
-if (unknown.length > 0 || !(reloads > 0)) {
+const callsArg = args.find((arg) => arg.startsWith('--calls='))
+const perCallSamples = callsArg ? Number(callsArg.slice('--calls='.length)) : 300
+const onlyArg = args.find((arg) => arg.startsWith('--only='))
+const only = onlyArg?.slice('--only='.length)
+const unknown = args.filter(
+  (arg) => !/^\d+x\d+$/.test(arg) && ![reloadsArg, callsArg, onlyArg].includes(arg),
+)
+if (
+  unknown.length > 0 ||
+  !(reloads > 0) ||
+  !(Number.isInteger(perCallSamples) && perCallSamples > 0) ||
+  (only !== undefined && !['sessions', 'dpop'].includes(only))
+) {
   console.error(
-    'usage: node scripts/bench.mjs [NxM ...] [--reloads=R]   e.g. 5x10 10x20 --reloads=20',
+    'usage: node scripts/bench.mjs [NxM ...] [--reloads=R] [--calls=C] [--only=sessions|dpop]\n' +
+      '   e.g. 5x10 10x20 --reloads=20 --calls=300',
   )
   process.exit(2)
 }
+const measureSessions = only !== 'dpop'
+const measureDpop = only !== 'sessions'
 if (shapes.length === 0) shapes.push([5, 10], [10, 20])
 
 let playground
@@ -63,6 +84,15 @@ async function main() {
   await waitFor(SPA, 60_000)
 
   browser = await chromium.launch({ headless: true, ...(findChromium() ?? {}) })
+  // Before anything else: the sessions figures end with the playground stopped.
+  const perCall = measureDpop ? await perCallCost() : undefined
+  if (!measureSessions) {
+    console.log('')
+    printPerCall(perCall)
+    console.table(perCallRows(perCall))
+    return
+  }
+
   const context = await browser.newContext({ baseURL: SPA })
   // Background tabs: the SDK's proactive refresh timer pauses, so the refreshes counted are the
   // ones the calls trigger, not a timer that fired first.
@@ -95,6 +125,7 @@ async function main() {
   const builtLoad = await reloadTimes(first, { refreshFirst: false })
 
   console.log('')
+  if (perCall) printPerCall(perCall)
   for (const row of rows) {
     console.log(
       `refresh-token requests for ${row.tabs} tabs x ${row.calls} calls: ${row.refreshes} (goal: 1)`,
@@ -113,6 +144,7 @@ async function main() {
   }
   console.log('')
   console.table([
+    ...(perCall ? perCallRows(perCall) : []),
     ...rows.map((row) => ({
       measure: `refresh-token requests, ${row.tabs} tabs x ${row.calls} concurrent calls`,
       value: row.refreshes,
@@ -149,6 +181,132 @@ async function main() {
       },
     ]),
   ])
+}
+
+const PER_CALL_MODES = [
+  ['fetch', 'plain fetch, /api/ping'],
+  ['bearer', 'authFetch Bearer, /api/me'],
+  ['dpop', 'authFetch DPoP, /api/me'],
+  ['bearer-ping', 'authFetch Bearer, /api/ping'],
+  ['dpop-ping', 'authFetch DPoP, /api/ping'],
+]
+
+/** Median per-call time of each of PER_CALL_MODES, from a DPoP and a Bearer session. */
+async function perCallCost() {
+  const dpopContext = await browser.newContext({ baseURL: SPA })
+  const dpopPage = await dpopContext.newPage()
+  await signIn(dpopPage, `bench-dpop-${Date.now()}`)
+  // A page loaded while discovery lacks dpop_signing_alg_values_supported signs in with Bearer.
+  await setAuthServerConfig({ advertiseDpop: false })
+  const bearerContext = await browser.newContext({ baseURL: SPA })
+  const bearerPage = await bearerContext.newPage()
+  try {
+    await signIn(bearerPage, `bench-bearer-${Date.now()}`)
+  } finally {
+    await setAuthServerConfig({ advertiseDpop: true })
+  }
+  const bound = await Promise.all(
+    [dpopPage, bearerPage].map((page) => page.evaluate(() => window.latchkey.getState().dpop)),
+  )
+  if (bound[0] !== true || bound[1] !== false) {
+    throw new Error(`expected one DPoP and one Bearer session, got dpop = ${bound.join(' and ')}`)
+  }
+
+  const pages = {
+    fetch: bearerPage,
+    bearer: bearerPage,
+    dpop: dpopPage,
+    'bearer-ping': bearerPage,
+    'dpop-ping': dpopPage,
+  }
+  const samples = Object.fromEntries(PER_CALL_MODES.map(([mode]) => [mode, []]))
+  const batch = Math.min(30, perCallSamples)
+  // The first round warms up connections, preflight caches and the JIT; it is not counted.
+  for (let round = 0; samples.fetch.length < perCallSamples; round++) {
+    const size = Math.min(batch, perCallSamples - samples.fetch.length)
+    // Rotating the order too, so no mode always runs right after another one.
+    const order = PER_CALL_MODES.map(([mode]) => mode)
+    for (let i = 0; i < round % order.length; i++) order.push(order.shift())
+    for (const mode of order) {
+      const times = await pages[mode].evaluate(timeCalls, {
+        mode,
+        api: API,
+        count: round === 0 ? batch : size,
+      })
+      if (round > 0) samples[mode].push(...times)
+    }
+  }
+  await dpopContext.close()
+  await bearerContext.close()
+  return Object.fromEntries(
+    PER_CALL_MODES.map(([mode]) => {
+      const sorted = [...samples[mode]].sort((a, b) => a - b)
+      return [
+        mode,
+        {
+          median: percentile(sorted, 50),
+          p95: percentile(sorted, 95),
+          mean: trimmedMean(sorted),
+          n: sorted.length,
+        },
+      ]
+    }),
+  )
+}
+
+/** Runs in the page: `count` sequential calls of one mode, each timed until its body is read. */
+async function timeCalls({ mode, api, count }) {
+  const ping = `${api}/api/ping`
+  const me = `${api}/api/me`
+  const call = {
+    fetch: () => fetch(ping),
+    bearer: () => window.latchkey.authFetch(me),
+    dpop: () => window.latchkey.authFetch(me),
+    'bearer-ping': () => window.latchkey.authFetch(ping),
+    'dpop-ping': () => window.latchkey.authFetch(ping),
+  }[mode]
+  const times = []
+  for (let i = 0; i < count; i++) {
+    const start = performance.now()
+    const response = await call()
+    await response.arrayBuffer()
+    times.push(performance.now() - start)
+    if (response.status !== 200) throw new Error(`${mode}: HTTP ${response.status}`)
+  }
+  return times
+}
+
+function perCallRows(perCall) {
+  return [
+    ...PER_CALL_MODES.map(([mode, label]) => ({
+      measure: `${label}, median per call`,
+      value: ms2(perCall[mode].median),
+      goal: '',
+      note: `trimmed mean ${ms2(perCall[mode].mean)}, p95 ${ms2(perCall[mode].p95)}, ${perCall[mode].n} calls`,
+    })),
+    {
+      measure: 'DPoP over Bearer, per authFetch call (/api/me)',
+      value: ms2(perCall.dpop.median - perCall.bearer.median),
+      goal: '< 0.5 ms',
+      note: `trimmed means ${ms2(perCall.dpop.mean - perCall.bearer.mean)}; browser alone (/api/ping): ${ms2(perCall['dpop-ping'].median - perCall['bearer-ping'].median)}, trimmed means ${ms2(perCall['dpop-ping'].mean - perCall['bearer-ping'].mean)}`,
+    },
+  ]
+}
+
+function printPerCall(perCall) {
+  const { fetch: plain, bearer, dpop } = perCall
+  const n = plain.n
+  console.log(
+    `per-call time on loopback, median of ${n} sequential calls: ${PER_CALL_MODES.map(
+      ([mode, label]) => `${label} ${ms2(perCall[mode].median)} (p95 ${ms2(perCall[mode].p95)})`,
+    ).join('; ')}`,
+  )
+  console.log(
+    `authFetch with DPoP costs ${ms2(dpop.median - plain.median)} per call over plain fetch, and Bearer ${ms2(bearer.median - plain.median)}`,
+  )
+  console.log(
+    `DPoP adds ${ms2(dpop.median - bearer.median)} per call over Bearer (goal: under 0.5 ms; trimmed means ${ms2(dpop.mean - bearer.mean)}); in the browser alone (the same calls to /api/ping, which ignores the token): ${ms2(perCall['dpop-ping'].median - perCall['bearer-ping'].median)} (trimmed means ${ms2(perCall['dpop-ping'].mean - perCall['bearer-ping'].mean)})`,
+  )
 }
 
 /** N tabs of one context, each firing M concurrent authFetch calls once the token is in the leeway. */
@@ -347,18 +505,34 @@ async function signIn(page, login) {
 }
 
 async function setAccessTokenTtl(seconds) {
+  await setAuthServerConfig({ accessTokenTtl: seconds })
+}
+
+async function setAuthServerConfig(partial) {
   const response = await fetch(`${ISSUER}/__playground/config`, {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ accessTokenTtl: seconds }),
+    body: JSON.stringify(partial),
   })
-  if (!response.ok) throw new Error(`setting the token lifetime failed: HTTP ${response.status}`)
+  if (!response.ok) {
+    throw new Error(`changing the server's ${Object.keys(partial)} failed: HTTP ${response.status}`)
+  }
 }
 
 async function refreshTokenRequests() {
   const response = await fetch(`${ISSUER}/__playground/stats`)
   const { tokenRequests } = await response.json()
   return tokenRequests.filter((request) => request.grant_type === 'refresh_token')
+}
+
+/**
+ * Mean of the middle 80% of an ascending array. Chromium coarsens `performance.now()` to 0.1 ms
+ * without cross-origin isolation, so medians move in 0.1 ms steps; the mean resolves finer.
+ */
+function trimmedMean(sorted) {
+  const cut = Math.floor(sorted.length / 10)
+  const middle = sorted.slice(cut, sorted.length - cut)
+  return middle.reduce((sum, value) => sum + value, 0) / middle.length
 }
 
 /** Nearest-rank percentile of an ascending array. */
@@ -368,6 +542,10 @@ function percentile(sorted, p) {
 
 function ms(value) {
   return `${value.toFixed(1)} ms`
+}
+
+function ms2(value) {
+  return `${value.toFixed(2)} ms`
 }
 
 async function reachable(url) {

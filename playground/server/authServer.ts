@@ -4,7 +4,7 @@ import { randomBytes } from 'node:crypto'
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http'
 import { exportJWK, generateKeyPair, type JWK } from 'jose'
 import Provider, { type Configuration, errors } from 'oidc-provider'
-import { listen, type RunningServer, sendJson, stop } from './http.js'
+import { listen, type RunningServer, readJson, sendJson, stop } from './http.js'
 
 /** Options for {@link startAuthServer}. */
 export interface AuthServerOptions {
@@ -27,12 +27,27 @@ export interface AuthServerOptions {
 export interface PlaygroundConfig {
   /** Lifetime in seconds of access tokens issued from now on. */
   accessTokenTtl: number
+  /**
+   * Whether DPoP proofs must carry a server nonce (RFC 9449 section 8). When off, the server
+   * also sends no `DPoP-Nonce` header, so a client that later meets the switch turned on gets a
+   * real `use_dpop_nonce` challenge instead of quietly reusing a nonce it was handed earlier.
+   */
+  dpopNonce: boolean
+  /**
+   * Whether the discovery document lists `dpop_signing_alg_values_supported`. Off, a client
+   * that discovers the server afresh sees a server without DPoP (proofs are still accepted).
+   */
+  advertiseDpop: boolean
 }
 
 /** One POST to the token endpoint, as reported by `GET /__playground/stats`. */
 export interface TokenRequestRecord {
   grant_type: string | null
   status: number
+  /** Whether the request carried a `DPoP` proof header. */
+  dpop: boolean
+  /** The OAuth `error` code of an error response, e.g. `use_dpop_nonce`. */
+  error?: string
   at: number
 }
 
@@ -48,7 +63,9 @@ const API_SCOPE = 'api:read'
  * Besides the provider's own routes it serves test hooks: `GET /__playground/stats` lists every
  * token-endpoint request so tests can count refreshes, and `GET` / `POST /__playground/config`
  * reads and changes {@link PlaygroundConfig} (POST a JSON object with the keys to change, e.g.
- * `{ "accessTokenTtl": 4 }`; the answer is the whole config, or 400 when a value is invalid).
+ * `{ "accessTokenTtl": 4 }` or `{ "dpopNonce": true }`; the answer is the whole config, or 400
+ * when a value is invalid). DPoP (RFC 9449) is on: a token request with a proof gets DPoP-bound
+ * tokens, one without gets Bearer tokens.
  *
  * @returns the server's base URL and a `close()` that stops it.
  * @throws when the port is taken (the error has `code: 'EADDRINUSE'`).
@@ -57,7 +74,11 @@ export async function startAuthServer(options: AuthServerOptions): Promise<Runni
   const { issuer, spaOrigin, apiAudience } = options
   // Mutable so tests can shorten token lifetimes without restarting the server; both places
   // that set the lifetime read it when a token is issued.
-  const config: PlaygroundConfig = { accessTokenTtl: options.accessTokenTtl ?? 300 }
+  const config: PlaygroundConfig = {
+    accessTokenTtl: options.accessTokenTtl ?? 300,
+    dpopNonce: false,
+    advertiseDpop: true,
+  }
   const tokenRequests: TokenRequestRecord[] = []
 
   const configuration: Configuration = {
@@ -71,6 +92,9 @@ export async function startAuthServer(options: AuthServerOptions): Promise<Runni
         post_logout_redirect_uris: [`${spaOrigin}/`],
         grant_types: ['authorization_code', 'refresh_token'],
         response_types: ['code'],
+        // Not required: a client without DPoP (or a server discovered without it) still gets
+        // Bearer tokens. A token request with a proof gets DPoP-bound access and refresh tokens.
+        dpop_bound_access_tokens: false,
       },
     ],
     jwks: { keys: await signingKeys() },
@@ -111,6 +135,14 @@ export async function startAuthServer(options: AuthServerOptions): Promise<Runni
     clientBasedCORS: (_ctx, origin) => origin === spaOrigin,
     features: {
       devInteractions: { enabled: true },
+      // RFC 9449. Nonces are derived from the secret, so it only has to live as long as the
+      // server; public clients' refresh tokens are bound to the proof key of the code exchange.
+      dPoP: {
+        enabled: true,
+        nonceSecret: randomBytes(32),
+        requireNonce: () => config.dpopNonce,
+        allowReplay: false,
+      },
       revocation: { enabled: true },
       rpInitiatedLogout: { enabled: true },
       resourceIndicators: {
@@ -136,11 +168,19 @@ export async function startAuthServer(options: AuthServerOptions): Promise<Runni
 
   provider.use(async (ctx, next) => {
     await next()
+    if (!config.dpopNonce) ctx.remove('DPoP-Nonce')
+    if (!config.advertiseDpop && ctx.oidc?.route === 'discovery' && isRecord(ctx.body)) {
+      const { dpop_signing_alg_values_supported: _, ...metadata } = ctx.body
+      ctx.body = metadata
+    }
     if (ctx.oidc?.route === 'token' && ctx.method === 'POST') {
       const grantType = ctx.oidc.params?.grant_type ?? ctx.oidc.body?.grant_type
+      const error = ctx.status >= 400 && isRecord(ctx.body) ? ctx.body.error : undefined
       tokenRequests.push({
         grant_type: typeof grantType === 'string' ? grantType : null,
         status: ctx.status,
+        dpop: ctx.get('DPoP') !== '',
+        ...(typeof error === 'string' ? { error } : {}),
         at: Date.now(),
       })
     }
@@ -187,7 +227,13 @@ function updateConfig(config: PlaygroundConfig, body: unknown): string | undefin
   if (typeof body !== 'object' || body === null || Array.isArray(body)) {
     return 'body must be a JSON object'
   }
-  const { accessTokenTtl } = body as Record<string, unknown>
+  const { accessTokenTtl, dpopNonce, advertiseDpop } = body as Record<string, unknown>
+  if (dpopNonce !== undefined && typeof dpopNonce !== 'boolean') {
+    return 'dpopNonce must be true or false'
+  }
+  if (advertiseDpop !== undefined && typeof advertiseDpop !== 'boolean') {
+    return 'advertiseDpop must be true or false'
+  }
   if (accessTokenTtl !== undefined) {
     // oidc-provider requires a positive safe integer number of seconds.
     if (
@@ -199,22 +245,13 @@ function updateConfig(config: PlaygroundConfig, body: unknown): string | undefin
     }
     config.accessTokenTtl = accessTokenTtl
   }
+  if (dpopNonce !== undefined) config.dpopNonce = dpopNonce
+  if (advertiseDpop !== undefined) config.advertiseDpop = advertiseDpop
   return undefined
 }
 
-function readJson(req: IncomingMessage): Promise<unknown> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = []
-    req.on('data', (chunk: Buffer) => chunks.push(chunk))
-    req.on('error', reject)
-    req.on('end', () => {
-      try {
-        resolve(JSON.parse(Buffer.concat(chunks).toString('utf8')))
-      } catch (error) {
-        reject(error)
-      }
-    })
-  })
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value)
 }
 
 /** Fresh keys per start: nothing persists, so old tokens stop verifying after a restart. */

@@ -1,5 +1,5 @@
 // Small node:http helpers shared by the playground's servers.
-import type { Server, ServerResponse } from 'node:http'
+import type { IncomingMessage, Server, ServerResponse } from 'node:http'
 
 /** A started playground server. */
 export interface RunningServer {
@@ -47,4 +47,20 @@ export function sendJson(
     ...headers,
   })
   res.end(JSON.stringify(body))
+}
+
+/** Reads a request body as JSON; rejects when it is not JSON. */
+export function readJson(req: IncomingMessage): Promise<unknown> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = []
+    req.on('data', (chunk: Buffer) => chunks.push(chunk))
+    req.on('error', reject)
+    req.on('end', () => {
+      try {
+        resolve(JSON.parse(Buffer.concat(chunks).toString('utf8')))
+      } catch (error) {
+        reject(error)
+      }
+    })
+  })
 }

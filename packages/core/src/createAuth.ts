@@ -455,8 +455,11 @@ export function createAuth(config: AuthConfig, platform: Platform = browserPlatf
     params.set('code_challenge', await oauth.calculatePKCECodeChallenge(codeVerifier))
     params.set('code_challenge_method', 'S256')
     if (cfg.resource !== undefined) params.set('resource', cfg.resource)
-    // Binds the authorization code to this key (RFC 9449 section 10).
-    if (dpop !== undefined) params.set('dpop_jkt', await dpop.calculateThumbprint())
+    // Binds the authorization code to this key (RFC 9449 section 10). A key that IndexedDB refused
+    // lives in this page only; the callback page will have another, so the code stays unbound.
+    if (dpop !== undefined && keys.persistent) {
+      params.set('dpop_jkt', await dpop.calculateThumbprint())
+    }
     if (loginOptions.prompt !== undefined) params.set('prompt', loginOptions.prompt)
     if (loginOptions.loginHint !== undefined) params.set('login_hint', loginOptions.loginHint)
     for (const [name, value] of Object.entries(extra)) params.set(name, value)

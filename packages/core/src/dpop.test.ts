@@ -152,6 +152,8 @@ describe("dpop: 'auto' with a server that supports DPoP", () => {
     tab.platform.storage = refusing
     const auth = createAuth({ ...config, ...base }, tab.platform)
     await auth.login()
+    // The key will not exist on the callback page, so the code must not be bound to it.
+    expect(new URL(tab.navigations[0] as string).searchParams.has('dpop_jkt')).toBe(false)
     await auth.handleRedirect(tab.callbackFor())
     expect(auth.getState()).toMatchObject({ status: 'authenticated', dpop: true })
     expect(await world.storage.keys()).toEqual([])
