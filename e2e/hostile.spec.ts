@@ -357,3 +357,31 @@ test('serialised errors hold no code, verifier or token, even after a full token
   }
   expectNoSecrets(outcome, log)
 })
+
+for (const dpop of [false, true]) {
+  test(`authFetch does not carry the ${dpop ? 'DPoP' : 'Bearer'} token through a redirect to another origin`, async ({
+    page,
+  }) => {
+    const outcome = await signInAgainst(page, dpop ? { dpop: true } : {}, {
+      dpop: dpop ? 'auto' : false,
+    })
+    expect(outcome).toMatchObject({ status: 'authenticated', dpop })
+    const statuses = await page.evaluate(async () => {
+      const via = (to: string) => `/__hostile/redirect?to=${encodeURIComponent(to)}`
+      const auth = window.auth
+      if (auth === undefined) throw new Error('no signed-in client on the page')
+      const sameOrigin = await auth.authFetch(via('http://localhost:4100/__hostile/echo'))
+      const otherOrigin = await auth.authFetch(via('http://127.0.0.1:4100/__hostile/echo'))
+      return [sameOrigin.status, otherOrigin.status]
+    })
+    expect(statuses).toEqual([200, 200])
+    const echo = (await hostileLog()).echo.filter((record) => record.method === 'GET')
+    // Control: a redirect within the origin keeps the token, so the check below can see one.
+    expect(echo.filter((record) => record.host === 'localhost:4100')).toEqual([
+      expect.objectContaining({ authorization: true }),
+    ])
+    expect(echo.filter((record) => record.host === '127.0.0.1:4100')).toEqual([
+      expect.objectContaining({ authorization: false }),
+    ])
+  })
+}

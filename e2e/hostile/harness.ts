@@ -27,6 +27,7 @@ interface HarnessAuth {
   login(options?: { returnTo?: string }): Promise<void>
   handleRedirect(url?: string): Promise<{ returnTo: string } | null>
   getAccessToken(options?: { forceRefresh?: boolean }): Promise<string>
+  authFetch(input: string, init?: RequestInit): Promise<Response>
   getState(): {
     status: string
     error: (Error & { code: string }) | null

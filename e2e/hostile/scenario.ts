@@ -86,7 +86,16 @@ export interface TokenRecord {
 }
 
 /** What `GET /__hostile/log` returns: everything since the last scenario was set. */
+/** A request that reached `/__hostile/echo`, e.g. at the end of a redirect. */
+export interface EchoRecord {
+  method: string
+  host: string
+  authorization: boolean
+  dpop: boolean
+}
+
 export interface HostileLog {
   authorize: AuthorizeRecord[]
   token: TokenRecord[]
+  echo: EchoRecord[]
 }

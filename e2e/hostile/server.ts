@@ -75,7 +75,7 @@ const codes = new Map<string, CodeGrant>()
 const refreshTokens = new Map<string, RefreshGrant>()
 
 let scenario: Scenario = {}
-let log: HostileLog = { authorize: [], token: [] }
+let log: HostileLog = { authorize: [], token: [], echo: [] }
 
 const secret = (prefix: string) => `${prefix}-SECRET-${randomBytes(9).toString('base64url')}`
 
@@ -310,8 +310,27 @@ async function route(req: IncomingMessage, res: ServerResponse): Promise<void> {
   if (path === '/__hostile/log' && method === 'GET') return sendJson(res, 200, log)
   if (path === '/__hostile/scenario' && method === 'POST') {
     scenario = JSON.parse((await readBody(req)) || '{}') as Scenario
-    log = { authorize: [], token: [] }
+    log = { authorize: [], token: [], echo: [] }
     return sendJson(res, 200, scenario)
+  }
+  // A redirect anywhere, and a page that records which credentials reached it: does a token
+  // follow authFetch() through a redirect to another origin?
+  if (path === '/__hostile/redirect') {
+    res.writeHead(302, { location: url.searchParams.get('to') ?? '/' })
+    return void res.end()
+  }
+  if (path === '/__hostile/echo') {
+    res.setHeader('access-control-allow-origin', req.headers.origin ?? '*')
+    res.setHeader('access-control-allow-headers', 'authorization, dpop, content-type')
+    res.setHeader('access-control-allow-methods', 'GET, POST')
+    if (method === 'OPTIONS') return send(res, 204, '', 'text/plain')
+    log.echo.push({
+      method,
+      host: req.headers.host ?? '',
+      authorization: req.headers.authorization !== undefined,
+      dpop: req.headers.dpop !== undefined,
+    })
+    return sendJson(res, 200, { echoed: true })
   }
   if (path === '/app/' || path === '/app/callback') {
     return send(res, 200, HARNESS_HTML, 'text/html; charset=utf-8')
