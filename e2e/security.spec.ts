@@ -1,6 +1,6 @@
 // The adversarial suite against the real playground: open redirects, secrets at rest, refresh-token
 // reuse, and what logout leaves behind. The hostile-server half is e2e/hostile.spec.ts.
-import { expect, type Page, test } from '@playwright/test'
+import { expect, test } from '@playwright/test'
 import {
   ISSUER,
   readStoredSession,
@@ -10,34 +10,7 @@ import {
   startLogin,
   writeStoredSession,
 } from './playground.js'
-
-/** Every key in the SDK's IndexedDB store (raw API, without creating the database). */
-function storedKeys(page: Page): Promise<string[]> {
-  return page.evaluate(
-    () =>
-      new Promise<string[]>((resolve) => {
-        const open = indexedDB.open('latchkey')
-        open.onupgradeneeded = () => open.transaction?.abort()
-        open.onerror = (event) => {
-          event.preventDefault()
-          resolve([])
-        }
-        open.onsuccess = () => {
-          const db = open.result
-          if (!db.objectStoreNames.contains('kv')) {
-            db.close()
-            resolve([])
-            return
-          }
-          const request = db.transaction('kv', 'readonly').objectStore('kv').getAllKeys()
-          request.onsuccess = () => {
-            db.close()
-            resolve(request.result.map(String))
-          }
-        }
-      }),
-  )
-}
+import { storedKeys } from './storage.js'
 
 test('11. returnTo refuses off-site targets, and a tampered one still lands on the app', async ({
   page,

@@ -1,6 +1,8 @@
 // Playwright helpers for the hostile specs: drive the harness page (the SDK built from source)
 // against the hostile server, and collect what a test asserts on.
+
 import { expect, type Page } from '@playwright/test'
+import { storedKeys } from '../storage.js'
 import {
   APP,
   AS1,
@@ -201,35 +203,6 @@ export async function handleCallback(
       }
     },
     [config, url ?? null] as const,
-  )
-}
-
-/** Every key in the SDK's IndexedDB store (`latchkey` / `kv`); never creates the database. */
-export async function storedKeys(page: Page): Promise<string[]> {
-  return page.evaluate(
-    () =>
-      new Promise<string[]>((resolve, reject) => {
-        const open = indexedDB.open('latchkey')
-        open.onupgradeneeded = () => open.transaction?.abort()
-        open.onerror = (event) => {
-          event.preventDefault()
-          resolve([])
-        }
-        open.onsuccess = () => {
-          const db = open.result
-          if (!db.objectStoreNames.contains('kv')) {
-            db.close()
-            resolve([])
-            return
-          }
-          const request = db.transaction('kv', 'readonly').objectStore('kv').getAllKeys()
-          request.onsuccess = () => {
-            db.close()
-            resolve(request.result.map(String))
-          }
-          request.onerror = () => reject(request.error)
-        }
-      }),
   )
 }
 
