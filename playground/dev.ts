@@ -13,10 +13,21 @@
 //   LATCHKEY_STORAGE    the SPA's `storage` option: auto (default), indexeddb or memory
 //   LATCHKEY_REFRESH_LEEWAY  seconds before expiry at which the SPA refreshes (60); e2e uses 2
 //   LATCHKEY_AUTO_REFRESH  `false` turns off the SPA's proactive refresh timer (on)
+//
+// The embedded server also has service clients for the client-credentials grant (`npm run m2m`);
+// the private key of `latchkey-service-jwt` is written to SERVICE_KEY_FILE (server/serviceClients.ts).
+import { mkdir, writeFile } from 'node:fs/promises'
+import { dirname } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { createServer as createViteServer, type ViteDevServer } from 'vite'
 import { startApi } from './server/api.js'
 import type { RunningServer } from './server/http.js'
+import {
+  SERVICE_CLIENT_SECRET,
+  SERVICE_CLIENTS,
+  SERVICE_KEY_FILE,
+  SERVICE_SCOPE,
+} from './server/serviceClients.js'
 
 const DEFAULT_SCOPE = 'openid profile email offline_access api:read'
 
@@ -34,6 +45,7 @@ const apiAudience = env.LATCHKEY_API_AUDIENCE || embeddedApiUrl
 const accessTokenTtl = env.LATCHKEY_ACCESS_TOKEN_TTL ? Number(env.LATCHKEY_ACCESS_TOKEN_TTL) : 300
 
 const running: RunningServer[] = []
+let serviceClients = ''
 let vite: ViteDevServer | undefined
 
 async function main(): Promise<void> {
@@ -55,17 +67,25 @@ async function main(): Promise<void> {
   if (!env.LATCHKEY_ISSUER) {
     // Imported lazily: oidc-provider prints warnings on import that are noise with another issuer.
     const { startAuthServer } = await import('./server/authServer.js')
-    running.push(
-      await start('authorization server', authPort, () =>
-        startAuthServer({
-          port: authPort,
-          issuer: embeddedIssuer,
-          spaOrigin,
-          apiAudience: embeddedApiUrl,
-          accessTokenTtl,
-        }),
-      ),
+    const authServer = await start('authorization server', authPort, () =>
+      startAuthServer({
+        port: authPort,
+        issuer: embeddedIssuer,
+        spaOrigin,
+        apiAudience: embeddedApiUrl,
+        accessTokenTtl,
+      }),
     )
+    running.push(authServer)
+    // Only this machine's user may read it; it is replaced at every start.
+    await mkdir(dirname(SERVICE_KEY_FILE), { recursive: true })
+    await writeFile(SERVICE_KEY_FILE, JSON.stringify(authServer.serviceClientKey), { mode: 0o600 })
+    serviceClients = `
+  service clients (client credentials, scope ${SERVICE_SCOPE}, for ${embeddedApiUrl}/api/service):
+    ${SERVICE_CLIENTS.client_secret_basic.padEnd(22)} client_secret_basic, secret ${SERVICE_CLIENT_SECRET}
+    ${SERVICE_CLIENTS.client_secret_post.padEnd(22)} client_secret_post, same secret
+    ${SERVICE_CLIENTS.private_key_jwt.padEnd(22)} private_key_jwt, key in ${SERVICE_KEY_FILE}
+  try them: npm run m2m`
   }
   if (!env.LATCHKEY_API_URL) {
     running.push(
@@ -101,16 +121,16 @@ async function main(): Promise<void> {
 Latchkey playground ready: open ${spaOrigin}
   authorization server: ${issuer}${env.LATCHKEY_ISSUER ? ' (external)' : ''}
   demo API:             ${apiUrl}${env.LATCHKEY_API_URL ? ' (external)' : ''}
-  client id:            ${env.VITE_LATCHKEY_CLIENT_ID}
+  client id:            ${env.VITE_LATCHKEY_CLIENT_ID}${serviceClients}
 Press Ctrl+C to stop.
 `)
 }
 
-async function start(
+async function start<T extends RunningServer>(
   what: string,
   portNumber: number,
-  starter: () => Promise<RunningServer>,
-): Promise<RunningServer> {
+  starter: () => Promise<T>,
+): Promise<T> {
   try {
     return await starter()
   } catch (error) {

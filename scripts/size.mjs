@@ -1,5 +1,7 @@
 // Size budget: the whole public API of @latchkey/core, dependencies included, minified + gzipped.
-// Also prints what the dependencies alone weigh, so a change in the figure can be placed.
+// Also prints what the dependencies alone weigh, so a change in the figure can be placed, and
+// checks that the browser bundle holds no code of @latchkey/m2m (client secrets, the client
+// credentials grant): a secret must never have a way into a page.
 import { gzipSync } from 'node:zlib'
 import { build } from 'esbuild'
 
@@ -16,10 +18,16 @@ async function gzippedSize(options) {
     platform: 'browser',
     target: 'es2022',
     write: false,
+    metafile: true,
     ...options,
   })
   const code = result.outputFiles[0].contents
-  return { min: code.length, gz: gzipSync(code, { level: 9 }).length }
+  return {
+    min: code.length,
+    gz: gzipSync(code, { level: 9 }).length,
+    text: result.outputFiles[0].text,
+    inputs: Object.keys(result.metafile.inputs),
+  }
 }
 
 const kb = (bytes) => `${(bytes / 1024).toFixed(2)} kB`
@@ -33,4 +41,33 @@ console.log(
   `${ok ? 'ok  ' : 'FAIL'} @latchkey/core, whole public API with dependencies: ${kb(whole.gz)} min+gzip (${kb(whole.min)} min), budget ${LIMIT_KB} kB`,
 )
 console.log(`     of which Latchkey's own code, bundled alone: ${kb(own.gz)} min+gzip`)
-if (!ok) process.exit(1)
+
+// Strings only @latchkey/m2m's code has. (`clientSecret` and `client_secret` are no markers: core
+// names them in the error that refuses them.) Each must really occur in the m2m bundle, or the
+// check would pass for the wrong reason.
+const M2M_MARKERS = [
+  'client_credentials',
+  'createClientCredentials',
+  'urn:ietf:params:oauth:client-assertion-type:jwt-bearer',
+  'Invalid @latchkey/m2m configuration',
+]
+const m2m = await gzippedSize({
+  entryPoints: ['packages/m2m/src/index.ts'],
+  platform: 'node',
+  conditions: ['source'],
+})
+const strayInputs = whole.inputs.filter((input) => input.includes('packages/m2m/'))
+const strayMarkers = M2M_MARKERS.filter((marker) => whole.text.includes(marker))
+const deadMarkers = M2M_MARKERS.filter((marker) => !m2m.text.includes(marker))
+const clean = strayInputs.length === 0 && strayMarkers.length === 0 && deadMarkers.length === 0
+console.log(
+  `${clean ? 'ok  ' : 'FAIL'} @latchkey/core's bundle holds no @latchkey/m2m code: ${strayInputs.length} of ${whole.inputs.length} inputs under packages/m2m, ${strayMarkers.length} of ${M2M_MARKERS.length} m2m-only strings (${M2M_MARKERS.length - deadMarkers.length} found in m2m's own bundle)`,
+)
+if (strayInputs.length > 0) console.log(`     inputs from packages/m2m: ${strayInputs.join(', ')}`)
+if (strayMarkers.length > 0) console.log(`     m2m-only strings found: ${strayMarkers.join(', ')}`)
+if (deadMarkers.length > 0) {
+  console.log(
+    `     markers missing from m2m's own bundle (update M2M_MARKERS): ${deadMarkers.join(', ')}`,
+  )
+}
+if (!ok || !clean) process.exit(1)

@@ -12,6 +12,7 @@ import {
   jwtVerify,
 } from 'jose'
 import { listen, type RunningServer, readJson, sendJson, stop } from './http.js'
+import { SERVICE_SCOPE } from './serviceClients.js'
 
 /** Options for {@link startApi}. */
 export interface ApiOptions {
@@ -65,15 +66,20 @@ class Rejection {
     readonly scheme: 'Bearer' | 'DPoP',
     /** A `DPoP-Nonce` to send with a `use_dpop_nonce` challenge. */
     readonly nonce?: string,
+    /** The scope to name in an `insufficient_scope` challenge. */
+    readonly scope: string = REQUIRED_SCOPE,
   ) {}
 }
 
 /**
  * Starts the demo API on 127.0.0.1.
  *
- * `GET /api/me` answers with the caller's claims when the request carries a valid access token:
- * `Authorization: Bearer <jwt>`, or `Authorization: DPoP <jwt>` plus a `DPoP` proof when the token
- * is sender-constrained. `GET /api/ping` answers `{ ok: true }` to anyone (a baseline for timing).
+ * `GET /api/me` answers with the caller's claims when the request carries a valid access token
+ * with the `api:read` scope: `Authorization: Bearer <jwt>`, or `Authorization: DPoP <jwt>` plus a
+ * `DPoP` proof when the token is sender-constrained. `GET /api/service` answers only service
+ * tokens (client credentials): scope `api:service` and no end user (`sub` is the client itself);
+ * anything else gets 403 `insufficient_scope`. `GET /api/ping` answers `{ ok: true }` to anyone
+ * (a baseline for timing).
  *
  * Test hooks: `GET /__playground/requests` lists every other request it received, and `GET` /
  * `POST /__playground/config` reads and changes {@link ApiConfig} (POST `{ "dpopNonce": true }` to
@@ -126,7 +132,8 @@ export async function startApi(options: ApiOptions): Promise<RunningServer> {
       sendJson(res, 200, { ok: true }, cors)
       return
     }
-    if (url.pathname !== '/api/me') {
+    const service = url.pathname === '/api/service'
+    if (url.pathname !== '/api/me' && !service) {
       sendJson(res, 404, { error: 'not_found' }, cors)
       return
     }
@@ -138,6 +145,36 @@ export async function startApi(options: ApiOptions): Promise<RunningServer> {
     verifier(req, url)
       .then(({ payload, scheme, nonce }) => {
         const scope = typeof payload.scope === 'string' ? payload.scope : ''
+        if (service) {
+          // RFC 9068 section 2.2: a client-credentials token's `sub` is the client itself.
+          const machine = typeof payload.client_id === 'string' && payload.sub === payload.client_id
+          if (!machine || !scope.split(' ').includes(SERVICE_SCOPE)) {
+            throw new Rejection(
+              403,
+              'insufficient_scope',
+              machine
+                ? `the token lacks the ${SERVICE_SCOPE} scope`
+                : 'only service (client-credentials) tokens may call this route',
+              scheme,
+              undefined,
+              SERVICE_SCOPE,
+            )
+          }
+          sendJson(
+            res,
+            200,
+            {
+              client_id: payload.client_id,
+              scope,
+              iat: payload.iat,
+              exp: payload.exp,
+              token_type: scheme,
+              message: `Hello ${payload.client_id}, service caller, from the demo API`,
+            },
+            nonce ? { ...cors, 'dpop-nonce': nonce } : cors,
+          )
+          return
+        }
         if (!scope.split(' ').includes(REQUIRED_SCOPE)) {
           throw new Rejection(
             403,
@@ -195,7 +232,7 @@ function corsHeaders(req: IncomingMessage, spaOrigin: string): Record<string, st
 
 function sendRejection(
   res: ServerResponse,
-  { status, error, description, scheme, nonce }: Rejection,
+  { status, error, description, scheme, nonce, scope }: Rejection,
   cors: Record<string, string>,
 ): void {
   const headers: Record<string, string> = { ...cors }
@@ -204,7 +241,7 @@ function sendRejection(
     const params = [`realm="${REALM}"`]
     if (error) params.push(`error="${error}"`)
     if (description) params.push(`error_description="${description}"`)
-    if (error === 'insufficient_scope') params.push(`scope="${REQUIRED_SCOPE}"`)
+    if (error === 'insufficient_scope') params.push(`scope="${scope}"`)
     if (scheme === 'DPoP') params.push(`algs="${DPOP_ALGS.join(' ')}"`)
     headers['www-authenticate'] = `${scheme} ${params.join(', ')}`
   }

@@ -5,6 +5,9 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import { exportJWK, generateKeyPair, type JWK } from 'jose'
 import Provider, { type Configuration, errors } from 'oidc-provider'
 import { listen, type RunningServer, readJson, sendJson, stop } from './http.js'
+import { SERVICE_CLIENT_SECRET, SERVICE_CLIENTS, SERVICE_SCOPE } from './serviceClients.js'
+
+export { SERVICE_CLIENT_SECRET, SERVICE_CLIENTS, SERVICE_SCOPE }
 
 /** Options for {@link startAuthServer}. */
 export interface AuthServerOptions {
@@ -54,11 +57,22 @@ export interface TokenRequestRecord {
 /** Client id of the one public client the playground registers. */
 export const SPA_CLIENT_ID = 'latchkey-spa'
 
-const API_SCOPE = 'api:read'
+/** The scope the SPA's access tokens get for the demo API. */
+export const API_SCOPE = 'api:read'
+/** A started authorization server. */
+export interface AuthServer extends RunningServer {
+  /**
+   * The private key (JWK with `kid` and `alg`) of `latchkey-service-jwt`, generated at start;
+   * the server knows its public half.
+   */
+  serviceClientKey: JWK
+}
 
 /**
- * Starts an oidc-provider authorization server with one public SPA client and the demo API as
- * its only resource server.
+ * Starts an oidc-provider authorization server with one public SPA client, three confidential
+ * service clients ({@link SERVICE_CLIENTS}) allowed only the client-credentials grant, and the
+ * demo API as its only resource server. The SPA's tokens get {@link API_SCOPE}, the service
+ * clients' tokens {@link SERVICE_SCOPE}; both are JWTs (RFC 9068) with the API as `aud`.
  *
  * Besides the provider's own routes it serves test hooks: `GET /__playground/stats` lists every
  * token-endpoint request so tests can count refreshes, and `GET` / `POST /__playground/config`
@@ -70,7 +84,7 @@ const API_SCOPE = 'api:read'
  * @returns the server's base URL and a `close()` that stops it.
  * @throws when the port is taken (the error has `code: 'EADDRINUSE'`).
  */
-export async function startAuthServer(options: AuthServerOptions): Promise<RunningServer> {
+export async function startAuthServer(options: AuthServerOptions): Promise<AuthServer> {
   const { issuer, spaOrigin, apiAudience } = options
   // Mutable so tests can shorten token lifetimes without restarting the server; both places
   // that set the lifetime read it when a token is issued.
@@ -80,6 +94,17 @@ export async function startAuthServer(options: AuthServerOptions): Promise<Runni
     advertiseDpop: true,
   }
   const tokenRequests: TokenRequestRecord[] = []
+  const serviceKey = await serviceClientKey()
+  const serviceClientIds = new Set<string>(Object.values(SERVICE_CLIENTS))
+  const service = (method: keyof typeof SERVICE_CLIENTS) => ({
+    client_id: SERVICE_CLIENTS[method],
+    client_name: `Latchkey playground service (${method})`,
+    token_endpoint_auth_method: method,
+    grant_types: ['client_credentials'],
+    response_types: [],
+    redirect_uris: [],
+    scope: SERVICE_SCOPE,
+  })
 
   const configuration: Configuration = {
     clients: [
@@ -95,11 +120,20 @@ export async function startAuthServer(options: AuthServerOptions): Promise<Runni
         // Not required: a client without DPoP (or a server discovered without it) still gets
         // Bearer tokens. A token request with a proof gets DPoP-bound access and refresh tokens.
         dpop_bound_access_tokens: false,
+        // The SPA may never ask for the service scope.
+        scope: ['openid', 'profile', 'email', 'offline_access', API_SCOPE].join(' '),
+      },
+      { ...service('client_secret_basic'), client_secret: SERVICE_CLIENT_SECRET },
+      { ...service('client_secret_post'), client_secret: SERVICE_CLIENT_SECRET },
+      {
+        ...service('private_key_jwt'),
+        token_endpoint_auth_signing_alg: 'ES256',
+        jwks: { keys: [publicJwk(serviceKey)] },
       },
     ],
     jwks: { keys: await signingKeys() },
     cookies: { keys: [randomBytes(32).toString('base64url')] },
-    scopes: ['openid', 'profile', 'email', 'offline_access', API_SCOPE],
+    scopes: ['openid', 'profile', 'email', 'offline_access', API_SCOPE, SERVICE_SCOPE],
     claims: {
       openid: ['sub'],
       profile: ['name'],
@@ -117,6 +151,7 @@ export async function startAuthServer(options: AuthServerOptions): Promise<Runni
     // Explicit lifetimes (in seconds) so the provider does not warn about each default.
     ttl: {
       AccessToken: () => config.accessTokenTtl,
+      ClientCredentials: () => config.accessTokenTtl,
       AuthorizationCode: 60,
       IdToken: 60 * 60,
       Interaction: 60 * 60,
@@ -144,17 +179,19 @@ export async function startAuthServer(options: AuthServerOptions): Promise<Runni
         allowReplay: false,
       },
       revocation: { enabled: true },
+      clientCredentials: { enabled: true },
       rpInitiatedLogout: { enabled: true },
       resourceIndicators: {
         enabled: true,
         defaultResource: () => apiAudience,
         useGrantedResource: () => true,
-        getResourceServerInfo: (_ctx, resourceIndicator) => {
+        getResourceServerInfo: (_ctx, resourceIndicator, client) => {
           if (resourceIndicator !== apiAudience) {
             throw new errors.InvalidTarget()
           }
           return {
-            scope: API_SCOPE,
+            // Service tokens carry no end user, the SPA's always do: the scopes keep them apart.
+            scope: serviceClientIds.has(client.clientId) ? SERVICE_SCOPE : API_SCOPE,
             audience: apiAudience,
             accessTokenFormat: 'jwt',
             accessTokenTTL: config.accessTokenTtl,
@@ -219,7 +256,7 @@ export async function startAuthServer(options: AuthServerOptions): Promise<Runni
   })
 
   await listen(server, options.port)
-  return { url: issuer, close: () => stop(server) }
+  return { url: issuer, close: () => stop(server), serviceClientKey: serviceKey }
 }
 
 /** Applies a `POST /__playground/config` body; returns what is wrong with it, if anything. */
@@ -252,6 +289,17 @@ function updateConfig(config: PlaygroundConfig, body: unknown): string | undefin
 
 function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value)
+}
+
+/** The private JWK of `latchkey-service-jwt`, fresh per start like the signing keys. */
+async function serviceClientKey(): Promise<JWK> {
+  const { privateKey } = await generateKeyPair('ES256', { extractable: true })
+  const jwk = await exportJWK(privateKey)
+  return { ...jwk, kid: `service-${randomBytes(6).toString('hex')}`, alg: 'ES256', use: 'sig' }
+}
+
+function publicJwk({ d: _, ...jwk }: JWK): JWK {
+  return jwk
 }
 
 /** Fresh keys per start: nothing persists, so old tokens stop verifying after a restart. */

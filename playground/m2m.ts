@@ -1,0 +1,79 @@
+// `npm run m2m`: a small service that calls the demo API's service-only route with @latchkey/m2m,
+// against the playground that `npm run dev` runs.
+//
+//   npm run m2m                         latchkey-service, client_secret_basic
+//   npm run m2m -- client_secret_post   latchkey-service-post
+//   npm run m2m -- private_key_jwt      latchkey-service-jwt, key from SERVICE_KEY_FILE
+//
+// LATCHKEY_AUTH_PORT and LATCHKEY_API_PORT as for `npm run dev`.
+import { readFile } from 'node:fs/promises'
+import { type ClientCredentialsConfig, createClientCredentials, isAuthError } from '@latchkey/m2m'
+import {
+  SERVICE_CLIENT_SECRET,
+  SERVICE_CLIENTS,
+  SERVICE_KEY_FILE,
+  SERVICE_SCOPE,
+} from './server/serviceClients.js'
+
+const issuer = `http://localhost:${process.env.LATCHKEY_AUTH_PORT || 4000}`
+const api = `http://localhost:${process.env.LATCHKEY_API_PORT || 4001}`
+
+async function main(): Promise<void> {
+  const method = process.argv[2] ?? 'client_secret_basic'
+  if (!(method in SERVICE_CLIENTS)) {
+    throw new Error(`unknown method "${method}": use ${Object.keys(SERVICE_CLIENTS).join(', ')}`)
+  }
+  const clientId = SERVICE_CLIENTS[method as keyof typeof SERVICE_CLIENTS]
+  const credential: Partial<ClientCredentialsConfig> =
+    method === 'private_key_jwt'
+      ? { privateKey: await serviceKey() }
+      : { clientSecret: SERVICE_CLIENT_SECRET, authMethod: method as 'client_secret_post' }
+
+  const m2m = createClientCredentials({
+    issuer,
+    clientId,
+    ...credential,
+    scope: SERVICE_SCOPE,
+    apiOrigins: [api],
+  })
+  console.log(`${m2m} calls GET ${api}/api/service (${method})`)
+  const response = await m2m.authFetch(`${api}/api/service`)
+  console.log(`HTTP ${response.status}`, await response.json())
+
+  const started = performance.now()
+  const again = await m2m.authFetch(`${api}/api/service`)
+  console.log(
+    `again: HTTP ${again.status} in ${Math.round(performance.now() - started)} ms, with the cached token`,
+  )
+}
+
+/** The key `npm run dev` generated for latchkey-service-jwt (the server knows its public half). */
+async function serviceKey(): Promise<{ key: CryptoKey; kid?: string }> {
+  let jwk: JsonWebKey & { kid?: string }
+  try {
+    jwk = JSON.parse(await readFile(SERVICE_KEY_FILE, 'utf8'))
+  } catch {
+    throw new Error(
+      `no key at ${SERVICE_KEY_FILE}: start the playground with \`npm run dev\` first`,
+    )
+  }
+  const key = await crypto.subtle.importKey(
+    'jwk',
+    jwk,
+    { name: 'ECDSA', namedCurve: 'P-256' },
+    false,
+    ['sign'],
+  )
+  return jwk.kid === undefined ? { key } : { key, kid: jwk.kid }
+}
+
+main().catch((error: unknown) => {
+  if (isAuthError(error)) {
+    console.error(`${error.code}: ${error.message}`)
+    if (error.code === 'discovery_failed')
+      console.error('Is the playground running (`npm run dev`)?')
+  } else {
+    console.error(error instanceof Error ? error.message : error)
+  }
+  process.exitCode = 1
+})
