@@ -133,27 +133,31 @@ function invalid(message: string): AuthError {
   return new AuthError('config_invalid', `Invalid Latchkey configuration: ${message}`)
 }
 
-function parseUrl(name: string, value: unknown): URL {
+/**
+ * Parses an absolute https URL (http only on loopback) without fragment or credentials.
+ * @throws {@link AuthError} built by `fail` (by default `config_invalid`) naming `name`.
+ */
+export function parseUrl(name: string, value: unknown, fail = invalid): URL {
   if (typeof value !== 'string' || value === '') {
-    throw invalid(`\`${name}\` is required and must be an absolute URL string.`)
+    throw fail(`\`${name}\` is required and must be an absolute URL string.`)
   }
   let url: URL
   try {
     url = new URL(value)
   } catch {
-    throw invalid(`\`${name}\` must be an absolute URL (got "${value}").`)
+    throw fail(`\`${name}\` must be an absolute URL (got "${value}").`)
   }
   if (url.protocol !== 'https:' && url.protocol !== 'http:') {
-    throw invalid(`\`${name}\` must be an https:// URL (got "${url.protocol}").`)
+    throw fail(`\`${name}\` must be an https:// URL (got "${url.protocol}").`)
   }
   if (url.protocol === 'http:' && !isLoopback(url)) {
-    throw invalid(
+    throw fail(
       `\`${name}\` must use https://; http:// is allowed only for localhost, 127.0.0.1 or [::1] (got "${url.host}").`,
     )
   }
-  if (url.hash !== '') throw invalid(`\`${name}\` must not contain a fragment (#...).`)
+  if (url.hash !== '') throw fail(`\`${name}\` must not contain a fragment (#...).`)
   if (url.username !== '' || url.password !== '') {
-    throw invalid(`\`${name}\` must not contain a user name or password.`)
+    throw fail(`\`${name}\` must not contain a user name or password.`)
   }
   return url
 }

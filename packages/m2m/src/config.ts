@@ -1,5 +1,5 @@
 // Options of createClientCredentials() and their validation; the one place secrets are read.
-import { AuthError, isLoopback } from '@latchkey/core/internal'
+import { AuthError, parseUrl as parseAbsoluteUrl } from '@latchkey/core/internal'
 
 /** How the client authenticates at the token endpoint. */
 export type ClientAuthMethod = 'client_secret_basic' | 'client_secret_post' | 'private_key_jwt'
@@ -138,27 +138,7 @@ export function parseUrl(
   value: unknown,
   fail: (message: string) => AuthError = invalid,
 ): URL {
-  if (typeof value !== 'string' || value === '') {
-    throw fail(`\`${name}\` must be an absolute URL string.`)
-  }
-  let url: URL
-  try {
-    url = new URL(value)
-  } catch {
-    throw fail(`\`${name}\` must be an absolute URL (got "${value}").`)
-  }
-  if (url.protocol !== 'https:' && url.protocol !== 'http:') {
-    throw fail(`\`${name}\` must be an https:// URL (got "${url.protocol}").`)
-  }
-  if (url.protocol === 'http:' && !isLoopback(url)) {
-    throw fail(
-      `\`${name}\` must use https://; http:// is allowed only for localhost, 127.0.0.1 or [::1] (got "${url.host}").`,
-    )
-  }
-  if (url.hash !== '') throw fail(`\`${name}\` must not contain a fragment (#...).`)
-  if (url.username !== '' || url.password !== '') {
-    throw fail(`\`${name}\` must not contain a user name or password.`)
-  }
+  const url = parseAbsoluteUrl(name, value, fail)
   if (url.search !== '') throw fail(`\`${name}\` must not contain a query string.`)
   return url
 }
