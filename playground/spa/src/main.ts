@@ -74,6 +74,7 @@ function render(state: AuthState): void {
   $('refreshed-at').textContent = state.refreshedAt
     ? new Date(state.refreshedAt).toLocaleTimeString()
     : 'not yet'
+  $('refreshed-by-label').hidden = state.refreshedBy === null
   $('refreshed-by').textContent = state.refreshedBy
     ? `${state.refreshedBy}${state.refreshedBy === auth.tabId ? ' (this tab)' : ''}`
     : '—'
