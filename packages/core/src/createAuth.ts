@@ -253,7 +253,7 @@ export function createAuth(config: AuthConfig, platform: Platform = browserPlatf
     if (cfg.dpop === true) {
       throw new AuthError(
         'config_invalid',
-        "Invalid Latchkey configuration: `dpop: true`, but the authorization server does not support DPoP (no dpop_signing_alg_values_supported in its metadata). Use dpop: 'auto' to fall back to Bearer tokens.",
+        "Invalid Latchkey configuration: `dpop: true`, but the server does not support DPoP (no dpop_signing_alg_values_supported); use dpop: 'auto' to allow Bearer.",
       )
     }
     return undefined
@@ -439,7 +439,7 @@ export function createAuth(config: AuthConfig, platform: Platform = browserPlatf
     } catch (error) {
       throw new AuthError(
         'storage_unavailable',
-        'login() could not store its one-time transaction in IndexedDB, which must survive the redirect. Private browsing modes may block IndexedDB.',
+        'login() could not store its one-time transaction: IndexedDB and sessionStorage both refused it.',
         { cause: error },
       )
     }
@@ -639,6 +639,8 @@ export function createAuth(config: AuthConfig, platform: Platform = browserPlatf
       await sessions.clear()
       return current
     })
+    // Taken before the key is deleted: a DPoP-bound refresh token is revoked with a proof.
+    const dpop = session?.tokenType === 'dpop' ? await keys.handle() : undefined
     await keys.delete()
     await transactions.clear().catch(() => undefined)
     show(null)
@@ -646,15 +648,20 @@ export function createAuth(config: AuthConfig, platform: Platform = browserPlatf
     const as = await discover()
     if (session?.refreshToken !== undefined && as.revocation_endpoint !== undefined) {
       try {
+        // oauth4webapi's revocationRequest takes no DPoP handle; the handle's own signer (used for
+        // its token requests) makes the proof. Without one the request goes as it is.
+        const headers = new Headers()
+        await (dpop as DpopSigner | undefined)?.addProof?.(
+          new URL(as.revocation_endpoint),
+          headers,
+          'POST',
+        )
         const response = await oauth.revocationRequest(
           as,
           client,
           oauth.None(),
           session.refreshToken,
-          {
-            ...options(),
-            additionalParameters: { token_type_hint: 'refresh_token' },
-          },
+          { ...options(), headers, additionalParameters: { token_type_hint: 'refresh_token' } },
         )
         await oauth.processRevocationResponse(response)
       } catch (error) {
@@ -693,6 +700,11 @@ export function createAuth(config: AuthConfig, platform: Platform = browserPlatf
     subscribe: (listener) => store.subscribe(listener),
     tabId,
   }
+}
+
+/** The proof signer of an oauth4webapi DPoP handle, which its public type does not show. */
+interface DpopSigner {
+  addProof?(url: URL, headers: Headers, htm: string): Promise<void>
 }
 
 /** Sends a token request again, once, when the server asked for a DPoP nonce (RFC 9449 section 8). */

@@ -137,6 +137,10 @@ describe("dpop: 'auto' with a server that supports DPoP", () => {
     await auth.logout({ localOnly: true })
     await settle()
     expect(await world.storage.keys()).toEqual([])
+    expect(world.revoked).toEqual(['rt-1'])
+    expect(world.revocationProofs).toEqual([
+      expect.objectContaining({ typ: 'dpop+jwt', htm: 'POST', htu: `${config.issuer}/revoke` }),
+    ])
   })
 
   it('keeps the key in memory and the session unpersisted when IndexedDB refuses the key', async () => {

@@ -154,6 +154,7 @@ export function fakeWorld(options: WorldOptions = {}) {
           return tokenResponse(body, new Headers(init?.headers))
         case '/revoke':
           revoked.push(body.get('token') ?? '')
+          revocationProofs.push(readProof(new Headers(init?.headers)))
           validRefreshTokens.delete(body.get('token') ?? '')
           return new Response(null, { status: 200 })
       }
@@ -182,6 +183,7 @@ export function fakeWorld(options: WorldOptions = {}) {
     body: unknown
   }> = []
   const tokenProofs: Array<SeenProof | undefined> = []
+  const revocationProofs: Array<SeenProof | undefined> = []
   const apiAnswers: Array<() => Response> = []
   let tabs = 0
 
@@ -264,6 +266,7 @@ export function fakeWorld(options: WorldOptions = {}) {
     storage,
     tokenRequests,
     tokenProofs,
+    revocationProofs,
     refreshRequests: () =>
       tokenRequests.filter((body) => body.get('grant_type') === 'refresh_token'),
     revoked,
