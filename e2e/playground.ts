@@ -160,6 +160,17 @@ export async function refreshDirectly(
   return { status: response.status, body: (await response.json()) as Record<string, unknown> }
 }
 
+/** Whether the authorization server still honours `refreshToken` (not revoked or expired). */
+export async function refreshTokenActive(refreshToken: string): Promise<boolean> {
+  const response = await fetch(`${ISSUER}/__playground/refresh-token`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ refresh_token: refreshToken }),
+  })
+  expect(response.status).toBe(200)
+  return ((await response.json()) as { active: boolean }).active
+}
+
 /**
  * Reads the SDK's persisted session straight from IndexedDB in the page (raw API, no SDK code).
  * `undefined` when nothing is stored; never creates the database.

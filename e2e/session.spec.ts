@@ -8,6 +8,7 @@ import {
   ISSUER,
   readStoredSession,
   refreshDirectly,
+  refreshTokenActive,
   refreshTokenRequests,
   revokeAtServer,
   SESSION_KEY,
@@ -134,6 +135,7 @@ test('4. logging out in one tab signs out every tab and revokes the refresh toke
   const stored = await readStoredSession(page)
   const refreshToken = stored?.refreshToken
   expect(refreshToken, 'a refresh token is persisted').toEqual(expect.any(String))
+  expect(await refreshTokenActive(refreshToken as string), 'the server honours it').toBe(true)
 
   const order: string[] = []
   page.on('request', (request) => {
@@ -155,6 +157,8 @@ test('4. logging out in one tab signs out every tab and revokes the refresh toke
     order.findIndex((path) => path.startsWith('/session/end')),
   )
 
+  // Revoked at the server before the end-session page, which has not been confirmed yet.
+  expect(await refreshTokenActive(refreshToken as string)).toBe(false)
   const direct = await refreshDirectly(refreshToken as string)
   expect(direct.status).toBe(400)
   expect(direct.body.error).toBe('invalid_grant')

@@ -230,10 +230,25 @@ export async function startAuthServer(options: AuthServerOptions): Promise<AuthS
 
   const handleOidc = provider.callback()
   const server = createServer((req: IncomingMessage, res: ServerResponse) => {
-    const path = new URL(req.url ?? '/', 'http://localhost').pathname
+    const url = new URL(req.url ?? '/', 'http://localhost')
+    const path = url.pathname
     if (path.startsWith('/__playground/')) {
       if (req.method === 'GET' && path === '/__playground/stats') {
         sendJson(res, 200, { tokenRequests })
+      } else if (req.method === 'POST' && path === '/__playground/refresh-token') {
+        // Whether the server still honours a refresh token: tests check revocation with it, since
+        // a DPoP-bound token cannot be tried from outside the browser that holds its key.
+        readJson(req).then(
+          async (body) => {
+            const value = (body as { refresh_token?: unknown }).refresh_token
+            const token =
+              typeof value === 'string' ? await provider.RefreshToken.find(value) : undefined
+            sendJson(res, 200, {
+              active: token !== undefined && !token.isExpired && !token.consumed,
+            })
+          },
+          () => sendJson(res, 400, { error: 'invalid_request' }),
+        )
       } else if (req.method === 'GET' && path === '/__playground/config') {
         sendJson(res, 200, config)
       } else if (req.method === 'POST' && path === '/__playground/config') {
