@@ -12,6 +12,28 @@ import {
 } from './playground.js'
 import { storedKeys } from './storage.js'
 
+test('7. a hostile error_description is shown as text by the playground, never as HTML', async ({
+  page,
+}) => {
+  const authorize = page.waitForRequest((request) => request.url().startsWith(`${ISSUER}/auth?`))
+  await startLogin(page)
+  const state = new URL((await authorize).url()).searchParams.get('state') as string
+  const hostile = '<img src=x onerror="window.pwned=1"><script>window.pwned=2</script>'
+  const callback = new URL(`${SPA}/callback`)
+  callback.search = new URLSearchParams({
+    error: 'access_denied',
+    error_description: hostile,
+    state,
+    iss: ISSUER,
+  }).toString()
+  await page.goto(callback.href)
+  await expect(page.getByTestId('error-code')).toHaveText('authorization_denied')
+  await expect(page.getByTestId('error')).toContainText(hostile)
+  expect(await page.locator('[data-testid=error] img, [data-testid=error] script').count()).toBe(0)
+  expect(await page.evaluate(() => (window as { pwned?: unknown }).pwned)).toBeUndefined()
+  expect(page.url()).toBe(`${SPA}/`)
+})
+
 test('11. returnTo refuses off-site targets, and a tampered one still lands on the app', async ({
   page,
 }) => {
