@@ -30,7 +30,13 @@ export default defineConfig({
       stderr: 'pipe',
       // A 2 s refresh leeway lets specs make tokens "about to expire" with a 4 s lifetime, set per
       // test through the authorization server's /__playground/config hook.
-      env: { LATCHKEY_PLAYGROUND_QUIET: '1', LATCHKEY_REFRESH_LEEWAY: '2' },
+      // Specs count token requests exactly, so the server starts without DPoP nonces (a nonce
+      // challenge adds a request); e2e/dpop.spec.ts switches them on where it tests them.
+      env: {
+        LATCHKEY_PLAYGROUND_QUIET: '1',
+        LATCHKEY_REFRESH_LEEWAY: '2',
+        LATCHKEY_DPOP_NONCE: 'false',
+      },
     },
     {
       // The hostile authorization server and its harness page (e2e/hostile.spec.ts).

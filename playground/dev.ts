@@ -10,6 +10,7 @@
 //                       POST {"accessTokenTtl": n} to http://localhost:4000/__playground/config changes it
 //                       (as do {"dpopNonce": true} and {"advertiseDpop": false}; the embedded API has
 //                       its own {"dpopNonce": true} at http://localhost:4001/__playground/config)
+//   LATCHKEY_DPOP_NONCE  `false` stops the embedded server from demanding DPoP nonces (on)
 //   LATCHKEY_STORAGE    the SPA's `storage` option: auto (default), indexeddb or memory
 //   LATCHKEY_REFRESH_LEEWAY  seconds before expiry at which the SPA refreshes (60); e2e uses 2
 //   LATCHKEY_AUTO_REFRESH  `false` turns off the SPA's proactive refresh timer (on)
@@ -74,6 +75,8 @@ async function main(): Promise<void> {
         spaOrigin,
         apiAudience: embeddedApiUrl,
         accessTokenTtl,
+        // On by default, as a careful server would run; the e2e specs switch it per test.
+        dpopNonce: env.LATCHKEY_DPOP_NONCE !== 'false',
       }),
     )
     running.push(authServer)

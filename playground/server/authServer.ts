@@ -24,6 +24,12 @@ export interface AuthServerOptions {
    * @default 300
    */
   accessTokenTtl?: number
+  /**
+   * Demand DPoP nonces at the token endpoint (RFC 9449 section 8); `POST /__playground/config`
+   * switches it at runtime.
+   * @default false
+   */
+  dpopNonce?: boolean
 }
 
 /** The runtime-adjustable settings served by `GET` / `POST /__playground/config`. */
@@ -90,7 +96,7 @@ export async function startAuthServer(options: AuthServerOptions): Promise<AuthS
   // that set the lifetime read it when a token is issued.
   const config: PlaygroundConfig = {
     accessTokenTtl: options.accessTokenTtl ?? 300,
-    dpopNonce: false,
+    dpopNonce: options.dpopNonce ?? false,
     advertiseDpop: true,
   }
   const tokenRequests: TokenRequestRecord[] = []
