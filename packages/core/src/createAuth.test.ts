@@ -159,6 +159,20 @@ describe('handleRedirect()', () => {
     expect(world.tokenRequests).toHaveLength(0)
   })
 
+  it('cleans up abandoned transactions older than their lifetime at the next login', async () => {
+    const world = oneTab()
+    const auth = createAuth(config, world.platform)
+    await auth.login()
+    await auth.login()
+    expect(await world.storage.keys()).toHaveLength(2)
+    world.advance(TRANSACTION_LIFETIME_MS + 1)
+    await auth.login()
+    const left = await world.storage.keys()
+    expect(left).toHaveLength(1)
+    const state = new URL(world.navigations.at(-1) as string).searchParams.get('state')
+    expect(left[0]).toMatch(new RegExp(`:tx:${state}$`))
+  })
+
   it('keeps the server error of a failed code exchange, and no session', async () => {
     const world = oneTab({ codeStatus: 400 })
     const auth = createAuth(config, world.platform)
