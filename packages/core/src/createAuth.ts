@@ -356,10 +356,10 @@ export function createAuth(config: AuthConfig, platform: Platform = browserPlatf
             'The session ended in another tab. Please sign in again.',
           )
         : null
-    // Storage is the truth for stored sessions (a late message must not wipe a newer sign-in); a
-    // session in this tab's memory only ends with the others.
     // The other tab deleted the DPoP key with its session; a later sign-in here makes a new one.
     if (message.type === 'logout') keys.forget()
+    // Storage is the truth for stored sessions (a late message must not wipe a newer sign-in); a
+    // session in this tab's memory only ends with the others.
     void sessions.load().then(async (session) => {
       if (ending && session !== null && !sessions.stored) await sessions.clear()
       const now = sessions.current
