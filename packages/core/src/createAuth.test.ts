@@ -110,6 +110,22 @@ describe('handleRedirect()', () => {
     expect(world.tokenRequests).toHaveLength(1)
   })
 
+  it('keeps a signed-in user signed in when a replayed callback is refused', async () => {
+    const world = oneTab()
+    const auth = createAuth(config, world.platform)
+    await auth.login()
+    const callback = world.callbackFor()
+    await auth.handleRedirect(callback)
+    const replay = `${callback}&lang=fr` // the same callback, seen again as another URL
+    expect((await rejection(auth.handleRedirect(replay))).code).toBe('transaction_missing')
+    expect(auth.getState()).toMatchObject({
+      status: 'authenticated',
+      user: { sub: 'user-1' },
+      error: { code: 'transaction_missing' },
+    })
+    expect(await auth.getAccessToken()).toBe('at-1')
+  })
+
   it('refuses a forged state while a sign-in is pending (state_mismatch), keeping that sign-in', async () => {
     const world = oneTab()
     const auth = createAuth(config, world.platform)

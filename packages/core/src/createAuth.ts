@@ -202,8 +202,15 @@ export function createAuth(config: AuthConfig, platform: Platform = browserPlatf
   const store = new StateStore(sessions.shared ? { ...SIGNED_OUT, status: 'loading' } : SIGNED_OUT)
   const channel = platform.openChannel(scopeKey)
 
+  /** Reports a failed call in the state too; a signed-in user stays signed in. */
   function fail(error: AuthError): never {
-    store.set({ ...SIGNED_OUT, status: 'error', error })
+    const session = sessions.current
+    if (session === null) {
+      store.set({ ...SIGNED_OUT, status: 'error', error })
+    } else {
+      show(session)
+      store.set({ ...store.get(), error })
+    }
     throw error
   }
 
@@ -387,15 +394,7 @@ export function createAuth(config: AuthConfig, platform: Platform = browserPlatf
     try {
       await startLogin(loginOptions)
     } catch (error) {
-      const authError = toAuthError(error, 'discovery_failed', 'login()')
-      // Subscribers see the failure too; a signed-in user stays signed in.
-      const current = store.get()
-      store.set(
-        current.status === 'authenticated'
-          ? { ...current, error: authError }
-          : { ...SIGNED_OUT, status: 'error', error: authError },
-      )
-      throw authError
+      fail(toAuthError(error, 'discovery_failed', 'login()'))
     }
   }
 

@@ -17,7 +17,10 @@ export interface AuthState {
   readonly status: AuthStatus
   /** The validated ID-token claims, or `null` when signed out or when no ID token was issued. */
   readonly user: User | null
-  /** The last failure, when `status` is `'error'`. */
+  /**
+   * The last failure. With no user signed in, `status` is then `'error'`; a signed-in user stays
+   * `'authenticated'` (a storage warning, or a stray callback that was refused).
+   */
   readonly error: AuthError | null
   /** When the access token expires, in milliseconds since the epoch. */
   readonly expiresAt: number | null
