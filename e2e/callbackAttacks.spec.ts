@@ -13,17 +13,31 @@ test('a callback with a forged state is refused without any token request', asyn
   expect((await tokenRequests()).length).toBe(before)
 })
 
-test('a replayed callback URL is refused without a second token request', async ({ page }) => {
+test('a replayed callback URL is refused without a second token request', async ({
+  page,
+  browser,
+}) => {
   const callback = page.waitForRequest((request) => request.url().startsWith(`${SPA}/callback?`))
   const before = (await tokenRequests()).length
-  await signIn(page, `replay-${Date.now()}`)
+  const user = `replay-${Date.now()}`
+  await signIn(page, user)
   const used = (await callback).url()
   expect(new URL(used).searchParams.get('code')).toBeTruthy()
   expect((await tokenRequests()).length).toBe(before + 1)
 
+  // Replayed where the user is signed in: refused, and the session is untouched.
   await page.goto(used)
   await expect(page.getByTestId('error-code')).toHaveText('transaction_missing')
-  await expect(page.getByTestId('status')).toHaveText('error')
+  await expect(page.getByTestId('status')).toHaveText('authenticated')
+  await expect(page.getByTestId('user-sub')).toHaveText(user)
   expect(page.url()).toBe(`${SPA}/`)
+
+  // Replayed in a browser without the session (another profile): refused, nobody signed in.
+  const stranger = await browser.newContext()
+  const elsewhere = await stranger.newPage()
+  await elsewhere.goto(used)
+  await expect(elsewhere.getByTestId('error-code')).toHaveText('transaction_missing')
+  await expect(elsewhere.getByTestId('status')).toHaveText('error')
+  await stranger.close()
   expect((await tokenRequests()).length).toBe(before + 1)
 })
