@@ -156,10 +156,14 @@ const SIGNED_OUT: AuthState = {
 export function createAuth(config: AuthConfig, platform: Platform = browserPlatform()): Auth {
   const cfg = resolveConfig(config)
   const client: oauth.Client = { client_id: cfg.clientId }
-  const discover = createDiscovery(cfg, platform)
+  const discover = createDiscovery({
+    ...cfg,
+    fetch: platform.fetch,
+    required: ['authorization_endpoint', 'token_endpoint'],
+  })
   const tabId = oauth.generateRandomState().slice(0, 8)
   const scopeKey = `latchkey:${cfg.issuer.href}:${cfg.clientId}`
-  const options = () => requestOptions(cfg, platform)
+  const options = () => requestOptions(cfg, platform.fetch)
   const appOrigin = () => platform.currentUrl().origin
   // One promise per callback URL (before and after cleanup), so repeated calls share one exchange.
   const redirects = new Map<string, Promise<RedirectResult | null>>()
@@ -534,7 +538,7 @@ export function createAuth(config: AuthConfig, platform: Platform = browserPlatf
         taken.otherPending
           ? new AuthError(
               'state_mismatch',
-              'The callback `state` does not match the sign-in started in this browser. The link may be forged; please sign in again.',
+              'The callback `state` does not match the sign-in started in this browser (a forged link?); please sign in again.',
             )
           : new AuthError(
               'transaction_missing',

@@ -1,32 +1,52 @@
 // Authorization server metadata, discovered once per issuer through oauth4webapi.
 import * as oauth from 'oauth4webapi'
-import type { ResolvedConfig } from './config.js'
-import { AuthError } from './errors.js'
+import { AuthError, type AuthErrorCode } from './errors.js'
 import { toAuthError } from './lib/toAuthError.js'
-import type { Platform } from './platform.js'
+
+/** How requests to the authorization server are made. */
+export interface RequestSettings {
+  timeoutMs: number
+  /** True for an `http://` issuer on loopback, the only case oauth4webapi may use http. */
+  insecureLoopback: boolean
+}
 
 /** The options every oauth4webapi request gets: timeout, fetch, and http only for loopback. */
-export function requestOptions(config: ResolvedConfig, platform: Platform) {
+export function requestOptions(settings: RequestSettings, fetch: typeof globalThis.fetch) {
   return {
-    signal: () => AbortSignal.timeout(config.timeoutMs),
+    signal: () => AbortSignal.timeout(settings.timeoutMs),
     // oauth4webapi's fetch options are a RequestInit with optional members spelled out.
     [oauth.customFetch]: (url: string, init: oauth.CustomFetchOptions<string, unknown>) =>
-      platform.fetch(url, init as RequestInit),
-    ...(config.insecureLoopback ? { [oauth.allowInsecureRequests]: true } : {}),
+      fetch(url, init as RequestInit),
+    ...(settings.insecureLoopback ? { [oauth.allowInsecureRequests]: true } : {}),
   }
+}
+
+/** What {@link createDiscovery} needs. */
+export interface DiscoveryOptions extends RequestSettings {
+  issuer: URL
+  fetch: typeof globalThis.fetch
+  /** Endpoints the caller cannot work without. */
+  required: readonly ('authorization_endpoint' | 'token_endpoint')[]
+  /** Maps a failed request to an AuthError (@latchkey/m2m keeps HTTP statuses for its retries). */
+  mapError?: (
+    error: unknown,
+    fallback: AuthErrorCode,
+    what: string,
+  ) => AuthError | Promise<AuthError>
 }
 
 /**
  * Returns a function that discovers the server's metadata on first call and caches it; a failed
  * discovery is not cached, so the next call tries again.
+ * @throws {@link AuthError} `issuer_mismatch` when the metadata names another issuer,
+ *   `discovery_failed` otherwise (a network failure or timeout is its `cause`).
  */
 export function createDiscovery(
-  config: ResolvedConfig,
-  platform: Platform,
+  options: DiscoveryOptions,
 ): () => Promise<oauth.AuthorizationServer> {
   let pending: Promise<oauth.AuthorizationServer> | undefined
   return () => {
-    pending ??= discover(config, platform).catch((error: unknown) => {
+    pending ??= discover(options).catch((error: unknown) => {
       pending = undefined
       throw error
     })
@@ -34,15 +54,15 @@ export function createDiscovery(
   }
 }
 
-async function discover(
-  config: ResolvedConfig,
-  platform: Platform,
-): Promise<oauth.AuthorizationServer> {
-  const what = `Discovery of ${config.issuer.href}`
+async function discover(options: DiscoveryOptions): Promise<oauth.AuthorizationServer> {
+  const what = `Discovery of ${options.issuer.href}`
   let as: oauth.AuthorizationServer
   try {
-    const response = await oauth.discoveryRequest(config.issuer, requestOptions(config, platform))
-    as = await oauth.processDiscoveryResponse(config.issuer, response)
+    const response = await oauth.discoveryRequest(
+      options.issuer,
+      requestOptions(options, options.fetch),
+    )
+    as = await oauth.processDiscoveryResponse(options.issuer, response)
   } catch (error) {
     if (
       error instanceof oauth.OperationProcessingError &&
@@ -50,18 +70,19 @@ async function discover(
     ) {
       throw new AuthError(
         'issuer_mismatch',
-        `${what} failed: the metadata's "issuer" does not equal the configured issuer. Configure the issuer exactly as the server names itself.`,
+        `${what} failed: the metadata's "issuer" does not equal the configured issuer; configure it exactly as the server names itself.`,
       )
     }
-    const mapped = toAuthError(error, 'discovery_failed', what)
+    const mapped = await (options.mapError ?? toAuthError)(error, 'discovery_failed', what)
     throw mapped.code === 'network_error' || mapped.code === 'timeout'
       ? new AuthError('discovery_failed', mapped.message, { cause: mapped })
       : mapped
   }
-  if (as.authorization_endpoint === undefined || as.token_endpoint === undefined) {
+  const missing = options.required.filter((endpoint) => as[endpoint] === undefined)
+  if (missing.length > 0) {
     throw new AuthError(
       'discovery_failed',
-      `${what} failed: the metadata lacks an authorization_endpoint or token_endpoint.`,
+      `${what} failed: the metadata lacks ${missing.join(' and ')}.`,
     )
   }
   return as

@@ -2,6 +2,8 @@
 export type { AuthFetch, AuthFetchDeps, Credentials } from './authFetch.js'
 export { checkTokenTarget, createAuthFetch } from './authFetch.js'
 export { parseUrl } from './config.js'
+export type { DiscoveryOptions, RequestSettings } from './discovery.js'
+export { createDiscovery, requestOptions } from './discovery.js'
 export type { AuthErrorCode, AuthErrorDetails } from './errors.js'
 export { AuthError, isAuthError } from './errors.js'
 export { isLoopback } from './lib/loopback.js'

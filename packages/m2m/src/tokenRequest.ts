@@ -1,8 +1,7 @@
 // One client-credentials grant (RFC 6749 section 4.4) through oauth4webapi, with retries.
-import { AuthError } from '@latchkey/core/internal'
+import { AuthError, createDiscovery, requestOptions } from '@latchkey/core/internal'
 import * as oauth from 'oauth4webapi'
 import type { ResolvedConfig } from './config.js'
-import { createDiscovery, requestOptions } from './discovery.js'
 import { requestError } from './lib/requestError.js'
 import { DEFAULT_BACKOFF, type RetryPolicy, withRetry } from './retry.js'
 import type { IssuedToken, TokenParams } from './tokenCache.js'
@@ -17,7 +16,12 @@ export function createTokenRequest(
   config: ResolvedConfig,
   backoff: Omit<RetryPolicy, 'retries'> = DEFAULT_BACKOFF,
 ): (params: TokenParams) => Promise<IssuedToken> {
-  const discover = createDiscovery(config)
+  // A server for machine clients may have no authorization_endpoint; only the token endpoint counts.
+  const discover = createDiscovery({
+    ...config,
+    required: ['token_endpoint'],
+    mapError: requestError,
+  })
   const client: oauth.Client = { client_id: config.clientId }
   const { credential } = config
   const clientAuth =
@@ -41,7 +45,7 @@ export function createTokenRequest(
         client,
         clientAuth,
         body,
-        requestOptions(config),
+        requestOptions(config, config.fetch),
       )
       tokens = await oauth.processClientCredentialsResponse(as, client, response)
     } catch (error) {
