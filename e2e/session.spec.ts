@@ -38,6 +38,17 @@ async function refreshesSince(since: number): Promise<Array<[string | null, numb
   return (await refreshTokenRequests()).slice(since).map((r) => [r.grant_type, r.status])
 }
 
+/** Collects the page's uncaught errors and console warnings from now on. */
+function watch(page: Page): { pageErrors: Error[]; warnings: string[] } {
+  const pageErrors: Error[] = []
+  const warnings: string[] = []
+  page.on('pageerror', (error) => pageErrors.push(error))
+  page.on('console', (message) => {
+    if (message.type() === 'warning') warnings.push(message.text())
+  })
+  return { pageErrors, warnings }
+}
+
 async function callApi(page: Page): Promise<void> {
   await page.getByTestId('call-api').click()
   await expect(page.getByTestId('api-result')).not.toHaveText(/Calling/)
@@ -235,12 +246,7 @@ test('6a. with IndexedDB unavailable, sign-in works in memory without an uncaugh
       throw new DOMException('The operation is insecure.', 'SecurityError')
     }
   })
-  const pageErrors: Error[] = []
-  page.on('pageerror', (error) => pageErrors.push(error))
-  const warnings: string[] = []
-  page.on('console', (message) => {
-    if (message.type() === 'warning') warnings.push(message.text())
-  })
+  const { pageErrors, warnings } = watch(page)
 
   await page.goto('/')
   await expect(page.getByTestId('status')).toHaveText('unauthenticated')
@@ -268,12 +274,7 @@ for (const [what, value] of CORRUPT_VALUES) {
   test(`6b. a stored session holding ${what} signs out cleanly and sign-in still works`, async ({
     page,
   }) => {
-    const pageErrors: Error[] = []
-    page.on('pageerror', (error) => pageErrors.push(error))
-    const warnings: string[] = []
-    page.on('console', (message) => {
-      if (message.type() === 'warning') warnings.push(message.text())
-    })
+    const { pageErrors, warnings } = watch(page)
     await page.goto('/')
     await expect(page.getByTestId('status')).toHaveText('unauthenticated')
     await writeStoredSession(page, value)

@@ -11,7 +11,6 @@ export interface TabMessage {
 export interface TabChannel {
   post(message: TabMessage): void
   subscribe(listener: (message: TabMessage) => void): void
-  close(): void
 }
 
 /** What the SDK needs from its environment. Browser defaults come from {@link browserPlatform}. */
@@ -73,7 +72,6 @@ export function browserPlatform(): Platform {
         subscribe: (listener) => {
           channel.onmessage = (event: MessageEvent<TabMessage>) => listener(event.data)
         },
-        close: () => channel.close(),
       }
     },
     setTimer: (callback, ms) => {

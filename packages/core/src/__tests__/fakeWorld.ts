@@ -223,9 +223,6 @@ export function fakeWorld(options: WorldOptions = {}) {
             mine = { tab: id, listener }
             listeners.add(mine)
           },
-          close: () => {
-            if (mine) listeners.delete(mine)
-          },
         }
       },
       setTimer: (callback, ms) => {

@@ -74,7 +74,7 @@ export function withFallback(
   primary: KeyValueStore,
   fallback: KeyValueStore,
   onFail: (error: unknown) => void,
-): KeyValueStore & { readonly degraded: boolean } {
+): KeyValueStore {
   let degraded = false
   const run = async <T>(op: (store: KeyValueStore) => Promise<T>): Promise<T> => {
     if (!degraded) {
@@ -88,9 +88,6 @@ export function withFallback(
     return op(fallback)
   }
   return {
-    get degraded() {
-      return degraded
-    },
     get: (key) => run((store) => store.get(key)),
     set: (key, value) => run((store) => store.set(key, value)),
     del: (key) => run((store) => store.del(key)),
