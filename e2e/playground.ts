@@ -1,5 +1,6 @@
 // What the e2e specs need to drive the playground: its URLs, its test hooks, and the sign-in pages.
 import { type BrowserContext, expect, type Page } from '@playwright/test'
+import type { ApiRequestRecord } from '../playground/server/api.js'
 
 export const SPA = 'http://localhost:5173'
 export const ISSUER = 'http://localhost:4000'
@@ -256,20 +257,8 @@ export async function waitForTokenToAge(page: Page, options: { expired?: boolean
   if (wait > 0) await page.waitForTimeout(wait)
 }
 
-export interface ApiRequest {
-  method: string
-  path: string
-  host: string
-  origin: string | null
-  hasAuthorization: boolean
-  /** The `Authorization` scheme, when it is Bearer or DPoP. */
-  scheme: 'Bearer' | 'DPoP' | null
-  /** The request carried a `DPoP` proof header. */
-  hasDpopProof: boolean
-  /** The status the API answered with (`null` while it had not answered yet). */
-  status: number | null
-  at: number
-}
+/** One request the demo API recorded (its `/__playground/requests` hook). */
+export type ApiRequest = ApiRequestRecord
 
 /** Every request the demo API has received since it started. */
 export async function apiRequests(): Promise<ApiRequest[]> {
