@@ -54,7 +54,8 @@ export interface AuthConfig {
    */
   storage?: StorageMode
   /**
-   * How many seconds before the access token expires it is refreshed on the next read.
+   * How many seconds before the access token expires it is refreshed on the next read; at most
+   * half the token's lifetime, so short-lived tokens are not refreshed on every read.
    * @default 60
    */
   refreshLeeway?: number
@@ -74,6 +75,12 @@ export interface AuthConfig {
    * @see {@link https://www.rfc-editor.org/rfc/rfc9449 | RFC 9449}
    */
   dpop?: 'auto' | boolean
+  /**
+   * How many seconds the device's clock may differ from the server's. Every time check uses it:
+   * the ID token's `exp`, `iat` (not issued in the future) and `auth_time` (with `maxAge`).
+   * @default 60
+   */
+  clockTolerance?: number
   /**
    * How long a request to the authorization server may take, in milliseconds, before it fails with
    * `timeout`.
@@ -96,6 +103,7 @@ export interface ResolvedConfig {
   postLogoutRedirectUri: string
   storage: StorageMode
   refreshLeeway: number
+  clockTolerance: number
   autoRefresh: boolean
   dpop: 'auto' | boolean
   timeoutMs: number
@@ -113,6 +121,7 @@ const KNOWN_OPTIONS = new Set([
   'postLogoutRedirectUri',
   'storage',
   'refreshLeeway',
+  'clockTolerance',
   'autoRefresh',
   'dpop',
   'timeoutMs',
@@ -227,10 +236,15 @@ export function resolveConfig(config: AuthConfig): ResolvedConfig {
       `\`storage\` must be 'auto', 'indexeddb' or 'memory' (got ${JSON.stringify(storage)}).`,
     )
   }
-  const refreshLeeway = config.refreshLeeway ?? 60
-  if (typeof refreshLeeway !== 'number' || !Number.isFinite(refreshLeeway) || refreshLeeway < 0) {
-    throw invalid('`refreshLeeway` must be a number of seconds, 0 or more.')
+  const seconds = (name: 'refreshLeeway' | 'clockTolerance'): number => {
+    const value = config[name] ?? 60
+    if (typeof value !== 'number' || !Number.isFinite(value) || value < 0) {
+      throw invalid(`\`${name}\` must be a number of seconds, 0 or more.`)
+    }
+    return value
   }
+  const refreshLeeway = seconds('refreshLeeway')
+  const clockTolerance = seconds('clockTolerance')
   const autoRefresh = config.autoRefresh ?? true
   if (typeof autoRefresh !== 'boolean') throw invalid('`autoRefresh` must be true or false.')
   const dpop = config.dpop ?? 'auto'
@@ -253,6 +267,7 @@ export function resolveConfig(config: AuthConfig): ResolvedConfig {
     postLogoutRedirectUri,
     storage,
     refreshLeeway,
+    clockTolerance,
     autoRefresh,
     dpop,
     timeoutMs,

@@ -3,12 +3,12 @@ import { type AuthFetch, createAuthFetch } from './authFetch.js'
 import { callbackDefect, isCallbackUrl, stripCallbackParams } from './callbackUrl.js'
 import { type AuthConfig, resolveConfig } from './config.js'
 import { createDiscovery, requestOptions } from './discovery.js'
-import { DpopKeys, pickDpopAlg } from './dpop.js'
-import { AuthError } from './errors.js'
+import { type BoundKey, DpopKeys, pickDpopAlg } from './dpop.js'
+import { AuthError, isAuthError } from './errors.js'
 import { withFallback } from './lib/kv.js'
 import { toAuthError } from './lib/toAuthError.js'
 import { browserPlatform, type Platform, type TabMessage } from './platform.js'
-import { createRefresher, isExpired, needsRefresh } from './refresh.js'
+import { createRefresher, isExpired, needsRefresh, refreshAt } from './refresh.js'
 import { safeReturnTo, sanitizeReturnTo } from './returnTo.js'
 import { type Session, SessionStore, sessionFromTokenResponse } from './session.js'
 import { type AuthListener, type AuthState, StateStore } from './state.js'
@@ -155,7 +155,10 @@ const SIGNED_OUT: AuthState = {
  */
 export function createAuth(config: AuthConfig, platform: Platform = browserPlatform()): Auth {
   const cfg = resolveConfig(config)
-  const client: oauth.Client = { client_id: cfg.clientId }
+  const client: oauth.Client = {
+    client_id: cfg.clientId,
+    [oauth.clockTolerance]: cfg.clockTolerance,
+  }
   const discover = createDiscovery({
     ...cfg,
     fetch: platform.fetch,
@@ -200,7 +203,9 @@ export function createAuth(config: AuthConfig, platform: Platform = browserPlatf
     platform.storage,
     `${scopeKey}:session`,
     cfg.storage !== 'memory',
-    (session) => (session.tokenType === 'dpop' ? keys.persistent : cfg.storage === 'indexeddb'),
+    // Persistence follows the refresh token: a bound one (even with a Bearer access token, RFC 9449
+    // section 5) cannot be used elsewhere.
+    (session) => (session.dpopJkt !== undefined ? keys.persistent : cfg.storage === 'indexeddb'),
     reportStorage,
   )
   const store = new StateStore(sessions.shared ? { ...SIGNED_OUT, status: 'loading' } : SIGNED_OUT)
@@ -255,9 +260,7 @@ export function createAuth(config: AuthConfig, platform: Platform = browserPlatf
    * The DPoP handle for a new sign-in: per `dpop` and the server's metadata.
    * @throws {@link AuthError} `config_invalid` for `dpop: true` with a server without DPoP.
    */
-  async function dpopForNewSession(
-    as: oauth.AuthorizationServer,
-  ): Promise<oauth.DPoPHandle | undefined> {
+  async function dpopForNewSession(as: oauth.AuthorizationServer): Promise<BoundKey | undefined> {
     if (cfg.dpop === false) return undefined
     const alg = pickDpopAlg(as.dpop_signing_alg_values_supported)
     if (alg !== undefined) return keys.handle(alg)
@@ -291,7 +294,9 @@ export function createAuth(config: AuthConfig, platform: Platform = browserPlatf
 
   async function refreshGrant(refreshToken: string, previous: Session): Promise<Session> {
     let tokens: oauth.TokenEndpointResponse
-    const dpop = previous.tokenType === 'dpop' ? await keys.handle() : undefined
+    let claims: oauth.IDToken | undefined
+    const jkt = previous.dpopJkt
+    const dpop = jkt === undefined ? undefined : await keys.forSession(jkt)
     try {
       const as = await discover()
       tokens = await retryOnNonce(async () =>
@@ -307,24 +312,22 @@ export function createAuth(config: AuthConfig, platform: Platform = browserPlatf
           ),
         ),
       )
+      checkTokenType(tokens, dpop, 'The token refresh')
+      claims = checkIssuedAt(
+        oauth.getValidatedIdTokenClaims(tokens),
+        platform.now(),
+        cfg.clockTolerance,
+      )
     } catch (error) {
-      if (error instanceof oauth.ResponseBodyError && error.error === 'invalid_grant') {
-        throw new AuthError(
-          'session_expired',
-          'The session has ended at the authorization server (the refresh token was refused). Please sign in again.',
-          {
-            error: error.error,
-            status: error.status,
-            ...(error.error_description === undefined
-              ? {}
-              : { errorDescription: error.error_description }),
-          },
+      if (error instanceof oauth.ResponseBodyError && error.error === 'invalid_dpop_proof') {
+        throw toAuthError(
+          error,
+          'token_request_failed',
+          "The token refresh (DPoP proof refused: check the device's clock)",
         )
       }
       throw tokenError(error, 'The token refresh')
     }
-    checkTokenType(tokens, dpop, 'The token refresh')
-    const claims = checkIssuedAt(oauth.getValidatedIdTokenClaims(tokens), platform.now())
     if (claims !== undefined && previous.user !== null && claims.sub !== previous.user.sub) {
       throw new AuthError(
         'session_expired',
@@ -333,7 +336,7 @@ export function createAuth(config: AuthConfig, platform: Platform = browserPlatf
     }
     const now = platform.now()
     return {
-      ...sessionFromTokenResponse(tokens, claims, now, previous),
+      ...sessionFromTokenResponse(tokens, claims, now, jkt, previous),
       refreshedAt: now,
       refreshedBy: tabId,
     }
@@ -345,7 +348,7 @@ export function createAuth(config: AuthConfig, platform: Platform = browserPlatf
     cancelTimer()
     if (!cfg.autoRefresh || session?.refreshToken === undefined || session.expiresAt === null)
       return
-    const delay = Math.max(session.expiresAt - cfg.refreshLeeway * 1000 - platform.now(), 1000)
+    const delay = Math.max(refreshAt(session, cfg.refreshLeeway * 1000) - platform.now(), 1000)
     cancelTimer = platform.setTimer(refreshInBackground, delay)
   }
   function refreshInBackground(): void {
@@ -461,7 +464,7 @@ export function createAuth(config: AuthConfig, platform: Platform = browserPlatf
     // Binds the authorization code to this key (RFC 9449 section 10). A key that IndexedDB refused
     // lives in this page only; the callback page will have another, so the code stays unbound.
     if (dpop !== undefined && keys.persistent) {
-      params.set('dpop_jkt', await dpop.calculateThumbprint())
+      params.set('dpop_jkt', dpop.jkt)
     }
     if (loginOptions.prompt !== undefined) params.set('prompt', loginOptions.prompt)
     if (loginOptions.loginHint !== undefined) params.set('login_hint', loginOptions.loginHint)
@@ -569,36 +572,46 @@ export function createAuth(config: AuthConfig, platform: Platform = browserPlatf
       fail(callbackError(error, params))
     }
 
-    let tokens: oauth.TokenEndpointResponse
-    let claims: oauth.IDToken | undefined
-    try {
-      const dpop = transaction.dpop ? await keys.handle() : undefined
-      tokens = await retryOnNonce(async () =>
-        oauth.processAuthorizationCodeResponse(
-          as,
-          client,
-          await oauth.authorizationCodeGrantRequest(
+    // The exchange and the save run under the refresh lock: a refresh in another tab cannot save
+    // its (older) session over this sign-in, and a logout cannot delete the key this sign-in binds.
+    const session = await withRefreshLock(async () => {
+      let tokens: oauth.TokenEndpointResponse
+      let claims: oauth.IDToken | undefined
+      let dpop: BoundKey | undefined
+      try {
+        dpop = transaction.dpop ? await keys.handle() : undefined
+        tokens = await retryOnNonce(async () =>
+          oauth.processAuthorizationCodeResponse(
             as,
             client,
-            oauth.None(),
-            callbackParams,
-            transaction.redirectUri,
-            transaction.codeVerifier,
-            tokenRequestOptions(dpop),
+            await oauth.authorizationCodeGrantRequest(
+              as,
+              client,
+              oauth.None(),
+              callbackParams,
+              transaction.redirectUri,
+              transaction.codeVerifier,
+              tokenRequestOptions(dpop?.handle),
+            ),
+            {
+              expectedNonce: transaction.nonce ?? oauth.expectNoNonce,
+              requireIdToken: transaction.nonce !== undefined,
+            },
           ),
-          {
-            expectedNonce: transaction.nonce ?? oauth.expectNoNonce,
-            requireIdToken: transaction.nonce !== undefined,
-          },
-        ),
-      )
-      checkTokenType(tokens, dpop, 'The code exchange')
-      claims = checkIssuedAt(oauth.getValidatedIdTokenClaims(tokens), platform.now())
-    } catch (error) {
-      fail(tokenError(error, 'The code exchange'))
-    }
-    const session = sessionFromTokenResponse(tokens, claims, platform.now())
-    await sessions.save(session)
+        )
+        checkTokenType(tokens, dpop?.handle, 'The code exchange')
+        claims = checkIssuedAt(
+          oauth.getValidatedIdTokenClaims(tokens),
+          platform.now(),
+          cfg.clockTolerance,
+        )
+      } catch (error) {
+        fail(tokenError(error, 'The code exchange'))
+      }
+      const session = sessionFromTokenResponse(tokens, claims, platform.now(), dpop?.jkt)
+      await sessions.save(session)
+      return session
+    })
     show(session)
     tell('login')
     return { returnTo: safeReturnTo(transaction.returnTo, appOrigin()) }
@@ -635,51 +648,100 @@ export function createAuth(config: AuthConfig, platform: Platform = browserPlatf
       }
       target = url.href
     }
-    // Under the refresh lock, so that a refresh running in another tab cannot save its new
-    // session after this clear, and the refresh token revoked below is the current one.
-    const session = await withRefreshLock(async () => {
-      const current = await sessions.load()
+    // Under the refresh lock, so that a refresh or sign-in running in another tab cannot save its
+    // session after this clear, the refresh token revoked below is the current one, and the key is
+    // not deleted under a sign-in that is binding its tokens to it.
+    const { session, dpop } = await withRefreshLock(async () => {
+      const session = await sessions.load()
+      // Taken before the key is deleted: a bound refresh token is revoked with a proof.
+      const dpop =
+        session?.dpopJkt === undefined
+          ? undefined
+          : await keys.forSession(session.dpopJkt).catch(() => undefined)
       await sessions.clear()
-      return current
+      await keys.delete()
+      return { session, dpop }
     })
-    // Taken before the key is deleted: a DPoP-bound refresh token is revoked with a proof.
-    const dpop = session?.tokenType === 'dpop' ? await keys.handle() : undefined
-    await keys.delete()
     await transactions.clear().catch(() => undefined)
-    show(null)
-    tell('logout')
-    const as = await discover()
-    if (session?.refreshToken !== undefined && as.revocation_endpoint !== undefined) {
-      try {
-        // oauth4webapi's revocationRequest takes no DPoP handle; the handle's own signer (used for
-        // its token requests) makes the proof. Without one the request goes as it is.
-        const headers = new Headers()
-        await (dpop as DpopSigner | undefined)?.addProof?.(
-          new URL(as.revocation_endpoint),
-          headers,
-          'POST',
-        )
-        const response = await oauth.revocationRequest(
-          as,
-          client,
-          oauth.None(),
-          session.refreshToken,
-          { ...options(), headers, additionalParameters: { token_type_hint: 'refresh_token' } },
-        )
-        await oauth.processRevocationResponse(response)
-      } catch (error) {
-        // The local session is gone either way; the server's refresh token expires on its own.
-        platform.warn(
-          `[latchkey] ${toAuthError(error, 'token_request_failed', 'Revoking the refresh token').message}`,
-        )
+    let as: oauth.AuthorizationServer
+    let revoked: Promise<void> | undefined
+    try {
+      as = await discover()
+      if (session?.refreshToken !== undefined && as.revocation_endpoint !== undefined) {
+        // The state changes only once the revocation is on its way (and it survives navigation),
+        // so an app that navigates away on `unauthenticated` does not cancel it.
+        let sent: () => void = () => undefined
+        const onItsWay = new Promise<void>((resolve) => (sent = resolve))
+        revoked = revoke(as, session.refreshToken, dpop, sent)
+        await Promise.race([onItsWay, revoked])
       }
+    } finally {
+      show(null)
+      tell('logout')
     }
+    await revoked
     if (logoutOptions.localOnly || as.end_session_endpoint === undefined) return
     const url = new URL(as.end_session_endpoint)
     url.searchParams.set('client_id', cfg.clientId)
     if (session?.idToken !== undefined) url.searchParams.set('id_token_hint', session.idToken)
     url.searchParams.set('post_logout_redirect_uri', target)
     platform.navigate(url.href)
+  }
+
+  /** Revokes a refresh token (RFC 7009); failures are reported, never thrown. */
+  async function revoke(
+    as: oauth.AuthorizationServer,
+    token: string,
+    dpop: oauth.DPoPHandle | undefined,
+    sent: () => void,
+  ): Promise<void> {
+    try {
+      // oauth4webapi's revocationRequest takes no DPoP handle; the handle's own signer (used for
+      // its token requests) makes the proof. Without one the request goes as it is.
+      const headers = new Headers()
+      await (dpop as DpopSigner | undefined)?.addProof?.(
+        new URL(as.revocation_endpoint as string),
+        headers,
+        'POST',
+      )
+      const response = await oauth.revocationRequest(as, client, oauth.None(), token, {
+        ...options(),
+        headers,
+        additionalParameters: { token_type_hint: 'refresh_token' },
+        // keepalive: the request outlives the page if the app navigates away right after logout.
+        [oauth.customFetch]: (url, init) => {
+          const response = platform.fetch(url, { ...(init as RequestInit), keepalive: true })
+          sent()
+          return response
+        },
+      })
+      await oauth.processRevocationResponse(response)
+    } catch (error) {
+      // The local session is gone either way; the server's refresh token expires on its own.
+      platform.warn(
+        `[latchkey] ${toAuthError(error, 'token_request_failed', 'Revoking the refresh token').message}`,
+      )
+    }
+  }
+
+  /**
+   * The DPoP key of `session`'s access token, or `undefined` for a Bearer one. A session whose key
+   * is gone is ended in every tab.
+   */
+  async function accessKey(session: Session): Promise<oauth.DPoPHandle | undefined> {
+    if (session.tokenType !== 'dpop') return undefined
+    try {
+      return await keys.forSession(session.dpopJkt as string)
+    } catch (error) {
+      if (isAuthError(error, 'session_expired')) {
+        await withRefreshLock(async () => {
+          if ((await sessions.load())?.dpopJkt === session.dpopJkt) await sessions.clear()
+        })
+        show(sessions.current, error)
+        tell('session_expired')
+      }
+      throw error
+    }
   }
 
   return {
@@ -693,9 +755,8 @@ export function createAuth(config: AuthConfig, platform: Platform = browserPlatf
       credentials: async (rejected) => {
         await ready
         const session = rejected === undefined ? await validSession() : await refresh({ rejected })
-        // A DPoP-bound token is only ever sent with a proof, never as Bearer.
-        const dpop = session.tokenType === 'dpop' ? await keys.handle() : undefined
-        return { token: session.accessToken, dpop }
+        // A DPoP-bound token is only ever sent with a proof from its own key, never as Bearer.
+        return { token: session.accessToken, dpop: await accessKey(session) }
       },
     }),
     logout,
@@ -720,34 +781,38 @@ async function retryOnNonce<T>(send: () => Promise<T>): Promise<T> {
   }
 }
 
-// How far in the future an ID token's `iat` may be, for clock differences (oauth4webapi's default).
-const IAT_TOLERANCE_S = 30
-
 /**
  * Refuses an ID token issued in the future: oauth4webapi checks that `iat` is a number, not when
  * it is. Such a token was minted with a wrong clock, or ahead of time to outlive its `exp` check.
+ * @param tolerance seconds the clocks of device and server may differ (`clockTolerance`).
  */
-function checkIssuedAt(claims: oauth.IDToken | undefined, now: number): oauth.IDToken | undefined {
-  if (claims !== undefined && claims.iat > Math.floor(now / 1000) + IAT_TOLERANCE_S) {
+function checkIssuedAt(
+  claims: oauth.IDToken | undefined,
+  now: number,
+  tolerance: number,
+): oauth.IDToken | undefined {
+  if (claims !== undefined && claims.iat > Math.floor(now / 1000) + tolerance) {
     throw new AuthError(
       'id_token_invalid',
-      'The ID token was issued in the future ("iat"); check the server\'s clock.',
+      'The ID token was issued in the future ("iat"); check the device\'s and the server\'s clocks, or raise `clockTolerance`.',
     )
   }
   return claims
 }
 
-/** The token type must be what was asked for: DPoP with a proof, Bearer without. */
+/**
+ * The token type must be one the SDK can use: Bearer without a proof; with a proof DPoP, or Bearer
+ * when the server bound only the refresh token (RFC 9449 section 5).
+ */
 function checkTokenType(
   tokens: oauth.TokenEndpointResponse,
   dpop: oauth.DPoPHandle | undefined,
   what: string,
 ): void {
-  const expected = dpop === undefined ? 'bearer' : 'dpop'
-  if (tokens.token_type !== expected) {
+  if (tokens.token_type !== 'bearer' && (dpop === undefined || tokens.token_type !== 'dpop')) {
     throw new AuthError(
       'token_request_failed',
-      `${what} returned a "${tokens.token_type}" token where ${expected === 'dpop' ? 'a DPoP' : 'a Bearer'} token was requested.`,
+      `${what} returned a "${tokens.token_type}" token where a Bearer token was requested.`,
     )
   }
 }

@@ -86,7 +86,7 @@ describe("dpop: 'auto' with a server that supports DPoP", () => {
     expect(response.status).toBe(401) // the second challenge is the API's answer: no loop
   })
 
-  it('refreshes with a proof and refuses a refresh that comes back as Bearer', async () => {
+  it('refreshes with a proof', async () => {
     const world = fakeWorld({ dpop: true })
     const { auth } = await signIn(world)
     world.advance(250_000)
@@ -94,14 +94,30 @@ describe("dpop: 'auto' with a server that supports DPoP", () => {
     expect(world.tokenProofs[1]).toMatchObject({ htm: 'POST' })
   })
 
-  it('refuses a token response whose token_type is not the one requested', async () => {
+  it('uses a Bearer access token whose refresh token is DPoP-bound (RFC 9449 section 5)', async () => {
     const world = fakeWorld({ dpop: true, tokenType: 'Bearer' })
+    const { auth } = await signIn(world)
+    expect(auth.getState()).toMatchObject({ status: 'authenticated', dpop: false })
+    await auth.authFetch(`${API}/me`)
+    expect(world.api[0]).toMatchObject({ authorization: 'Bearer at-1', proof: undefined })
+    // The bound refresh token makes the session safe to persist under 'auto'.
+    expect((await world.storage.keys()).sort()).toEqual([KEY, SESSION])
+    world.advance(250_000)
+    expect(await auth.getAccessToken()).toBe('at-2')
+    expect(world.tokenProofs[1]).toMatchObject({ htm: 'POST', htu: `${config.issuer}/token` })
+    await auth.logout({ localOnly: true })
+    expect(world.revoked).toEqual(['rt-2'])
+    expect(world.revocationProofs[0]).toMatchObject({ htm: 'POST' })
+  })
+
+  it('refuses a DPoP token where a Bearer token was requested', async () => {
+    const world = fakeWorld({ dpop: true, tokenType: 'DPoP' })
     const tab = world.tab()
-    const auth = createAuth({ ...config, ...base }, tab.platform)
+    const auth = createAuth({ ...config, ...base, dpop: false }, tab.platform)
     await auth.login()
     const error = await rejection(auth.handleRedirect(tab.callbackFor()))
     expect(error.code).toBe('token_request_failed')
-    expect(error.message).toMatch(/DPoP token was requested/)
+    expect(error.message).toMatch(/Bearer token was requested/)
     expect(auth.getState().status).toBe('error')
   })
 

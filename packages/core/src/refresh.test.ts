@@ -114,7 +114,7 @@ describe('refresh on read', () => {
     [503, 'token_request_failed'],
     ['network', 'network_error'],
   ] as const)(
-    'keeps the session after a %s during refresh; the next call succeeds',
+    'keeps the session after a %s during refresh; a call after the back-off succeeds',
     async (fault, code) => {
       const world = fakeWorld()
       const { auth } = await signIn(world)
@@ -122,6 +122,7 @@ describe('refresh on read', () => {
       world.faults.push(fault)
       expect((await rejection(auth.getAccessToken())).code).toBe(code)
       expect(auth.getState().status).toBe('authenticated')
+      world.advance(1_000)
       expect(await auth.getAccessToken()).toBe('at-2')
       expect(world.refreshRequests()).toHaveLength(2)
     },

@@ -2,15 +2,48 @@
 import { AuthError } from './errors.js'
 import type { Session, SessionStore } from './session.js'
 
-/** Whether `session`'s access token expires within `leewayMs` (or already has). */
+/**
+ * When `session`'s access token is due for refresh: `leewayMs` before it expires, but never
+ * earlier than half its lifetime, so that tokens living no longer than the leeway are not
+ * refreshed on every read.
+ */
+export function refreshAt(session: Session, leewayMs: number): number {
+  const expiresAt = session.expiresAt ?? Number.POSITIVE_INFINITY
+  return expiresAt - Math.min(leewayMs, (expiresAt - session.issuedAt) / 2)
+}
+
+/** Whether `session`'s access token is due for refresh (see {@link refreshAt}). */
 export function needsRefresh(session: Session, now: number, leewayMs: number): boolean {
-  return session.expiresAt !== null && now >= session.expiresAt - leewayMs
+  return now >= refreshAt(session, leewayMs)
 }
 
 /** Whether `session`'s access token has expired (no leeway). */
 export function isExpired(session: Session, now: number): boolean {
   return session.expiresAt !== null && now >= session.expiresAt
 }
+
+/**
+ * Whether a failed refresh leaves the grant alive, so the session is kept and a later read may try
+ * again: the request did not complete (network, timeout, storage) or the server was unavailable
+ * (5xx, 408, 429). A refused DPoP proof is kept too: the grant is fine and the proof can be made
+ * again (a device clock far off is the usual cause). Anything else, `invalid_grant`,
+ * `invalid_client`, `invalid_scope` or a 200 response that failed validation (its refresh token
+ * already rotated), ends the session: sending the same refresh token again cannot succeed.
+ */
+export function keepsSession(error: AuthError): boolean {
+  const status = error.status ?? 0
+  return (
+    ['network_error', 'timeout', 'discovery_failed', 'storage_unavailable'].includes(error.code) ||
+    status >= 500 ||
+    status === 408 ||
+    status === 429 ||
+    error.error === 'invalid_dpop_proof' ||
+    error.error === 'use_dpop_nonce'
+  )
+}
+
+/** How long to wait after the nth failed refresh in a row before trying again: 1 s, 2 s, ... 60 s. */
+const backoffMs = (failures: number) => Math.min(1000 * 2 ** (failures - 1), 60_000)
 
 /** What a successful refresh-token grant produced, already validated by oauth4webapi. */
 export type RefreshGrant = (refreshToken: string, previous: Session) => Promise<Session>
@@ -45,11 +78,15 @@ export interface RefreshOptions {
  * Returns `refresh()`: concurrent calls in this tab share one promise; across tabs the Web Lock
  * serialises them, and inside it the stored session is re-read so a tab that waited reuses the
  * token the first tab obtained instead of spending the rotated refresh token a second time.
+ * Failures that keep the session back off (1 s, doubling to 60 s) instead of sending one doomed
+ * request per read.
  */
 export function createRefresher(
   deps: RefresherDeps,
 ): (options?: RefreshOptions) => Promise<Session> {
   let inflight: Promise<Session> | undefined
+  // The last failure that kept the session, for the refresh token it was made with.
+  let failed: { token: string; error: AuthError; count: number; retryAt: number } | undefined
 
   async function run(rejected: string | undefined): Promise<Session> {
     return deps.withLock(async () => {
@@ -61,14 +98,14 @@ export function createRefresher(
           'No user is signed in (another tab may have signed out).',
         )
       }
-      const usable =
-        session.accessToken !== rejected && !needsRefresh(session, deps.now(), deps.leewayMs)
-      if (usable) {
+      const stillValid = session.accessToken !== rejected && !isExpired(session, deps.now())
+      if (stillValid && !needsRefresh(session, deps.now(), deps.leewayMs)) {
         deps.onAdopted(session)
         return session
       }
-      if (session.refreshToken === undefined) {
-        if (session.accessToken !== rejected && !isExpired(session, deps.now())) return session
+      const refreshToken = session.refreshToken
+      if (refreshToken === undefined) {
+        if (stillValid) return session
         throw await end(
           new AuthError(
             'session_expired',
@@ -76,14 +113,33 @@ export function createRefresher(
           ),
         )
       }
+      if (failed?.token === refreshToken && deps.now() < failed.retryAt) {
+        if (stillValid) return session
+        throw failed.error
+      }
       let next: Session
       try {
-        next = await deps.grant(session.refreshToken, session)
-      } catch (error) {
-        if (error instanceof AuthError && error.code === 'session_expired') throw await end(error)
-        // Transient failures keep the session; a token that still works is better than an error.
-        if (session.accessToken !== rejected && !isExpired(session, deps.now())) return session
+        next = await deps.grant(refreshToken, session)
+      } catch (caught) {
+        const error =
+          caught instanceof AuthError
+            ? caught
+            : new AuthError('token_request_failed', 'The token refresh failed.', { cause: caught })
+        if (!keepsSession(error)) throw await end(error)
+        const count = failed?.token === refreshToken ? failed.count + 1 : 1
+        failed = { token: refreshToken, error, count, retryAt: deps.now() + backoffMs(count) }
+        // A token that still works is better than an error.
+        if (stillValid) return session
         throw error
+      }
+      failed = undefined
+      // A sign-in (or another refresh) may have replaced the session meanwhile, e.g. in a browser
+      // without Web Locks: the newer session wins, this grant's tokens are dropped.
+      const latest = await deps.sessions.load()
+      if (latest?.refreshToken !== refreshToken) {
+        deps.onAdopted(latest)
+        if (latest === null) throw new AuthError('login_required', 'No user is signed in.')
+        return latest
       }
       await deps.sessions.save(next)
       deps.onRefreshed(next)
@@ -92,9 +148,24 @@ export function createRefresher(
   }
 
   async function end(error: AuthError): Promise<AuthError> {
+    const ended =
+      error.code === 'session_expired'
+        ? error
+        : new AuthError(
+            'session_expired',
+            `The session was ended because ${error.message.replace(/^./, (c) => c.toLowerCase())} Please sign in again.`,
+            {
+              ...(error.error === undefined ? {} : { error: error.error }),
+              ...(error.error_description === undefined
+                ? {}
+                : { errorDescription: error.error_description }),
+              ...(error.status === undefined ? {} : { status: error.status }),
+              cause: error,
+            },
+          )
     await deps.sessions.clear()
-    deps.onEnded(error)
-    return error
+    deps.onEnded(ended)
+    return ended
   }
 
   return (options = {}) => {

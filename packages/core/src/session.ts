@@ -7,8 +7,15 @@ import type { User } from './state.js'
 /** What the SDK keeps for a signed-in user. */
 export interface Session {
   accessToken: string
-  /** Lowercase token type from the token response, e.g. `bearer`. */
+  /** Lowercase token type of the access token, from the token response: `bearer` or `dpop`. */
   tokenType: string
+  /**
+   * The JWK thumbprint of the DPoP key the grant is bound to (its refresh token, and the access
+   * token when `tokenType` is `dpop`); absent for a Bearer grant.
+   */
+  dpopJkt?: string
+  /** When the access token was received, in milliseconds since the epoch. */
+  issuedAt: number
   /** Milliseconds since the epoch; `null` when the server gave no `expires_in`. */
   expiresAt: number | null
   refreshToken?: string
@@ -20,16 +27,21 @@ export interface Session {
   refreshedBy: string | null
 }
 
-/** Builds a session from a token response that oauth4webapi has already validated. */
+/**
+ * Builds a session from a token response that oauth4webapi has already validated.
+ * @param dpopJkt the thumbprint of the DPoP key the token request was made with, if any.
+ */
 export function sessionFromTokenResponse(
   response: TokenEndpointResponse,
   claims: IDToken | undefined,
   now: number,
+  dpopJkt: string | undefined,
   previous?: Session,
 ): Session {
   const session: Session = {
     accessToken: response.access_token,
     tokenType: response.token_type,
+    issuedAt: now,
     expiresAt: typeof response.expires_in === 'number' ? now + response.expires_in * 1000 : null,
     user: claims ? { ...claims, sub: claims.sub } : (previous?.user ?? null),
     refreshedAt: previous?.refreshedAt ?? null,
@@ -42,6 +54,7 @@ export function sessionFromTokenResponse(
   if (refreshToken !== undefined) session.refreshToken = refreshToken
   if (idToken !== undefined) session.idToken = idToken
   if (scope !== undefined) session.scope = scope
+  if (dpopJkt !== undefined) session.dpopJkt = dpopJkt
   return session
 }
 
@@ -56,6 +69,10 @@ export function isSession(value: unknown): value is Session {
     typeof s.accessToken === 'string' &&
     s.accessToken !== '' &&
     typeof s.tokenType === 'string' &&
+    optionalString(s.dpopJkt) &&
+    // A DPoP access token is unusable without knowing its key.
+    (s.tokenType !== 'dpop' || typeof s.dpopJkt === 'string') &&
+    typeof s.issuedAt === 'number' &&
     nullableNumber(s.expiresAt) &&
     optionalString(s.refreshToken) &&
     optionalString(s.idToken) &&

@@ -16,7 +16,9 @@ export interface WorldOptions {
   idTokenAud?: string
   /** `expires_in` of issued access tokens. */
   expiresIn?: number
-  /** The `sub` of ID tokens from refreshes (defaults to the signed-in user). */
+  /** The `sub` of ID tokens from code exchanges (`user-1` by default). */
+  codeSub?: string
+  /** The `sub` of ID tokens from refreshes (defaults to `user-1`). */
   refreshSub?: string
   /** Advertise DPoP (`dpop_signing_alg_values_supported`) in the metadata. */
   dpop?: boolean
@@ -28,7 +30,14 @@ export interface WorldOptions {
   iatOffset?: number
   /** The metadata's `issuer`, when it should differ from the configured one. */
   metadataIssuer?: string
+  /** The `aud` of ID tokens from refreshes only (defaults to `idTokenAud`). */
+  refreshIdTokenAud?: string
+  /** Seconds between the sign-in at the server and the token response (`auth_time`). */
+  authAge?: number
 }
+
+/** What the next token response does: a status, a JSON OAuth error, or 'network' (fetch rejects). */
+export type Fault = number | 'network' | { status: number; error: string; headers?: HeadersInit }
 
 /** A DPoP proof's header and claims, as the fake server saw them. */
 export interface SeenProof {
@@ -65,24 +74,31 @@ export function fakeWorld(options: WorldOptions = {}) {
   let now = Date.now()
   const storage: KeyValueStore = memoryStore()
   const listeners = new Set<{ tab: number; listener: (message: TabMessage) => void }>()
-  let lockQueue: Promise<unknown> = Promise.resolve()
+  // One queue per lock name, as with Web Locks: different names never wait for each other.
+  const lockQueues = new Map<string, Promise<unknown>>()
   const timers = new Set<Timer>()
   const tokenRequests: URLSearchParams[] = []
   const revoked: string[] = []
   /** What the next token responses do: 'ok', a status, or 'network' (fetch rejects). */
-  const faults: Array<number | 'network'> = []
+  const faults: Fault[] = []
+  /** Token requests wait for these, one each, before they are answered. */
+  const holds: Array<Promise<unknown>> = []
   let validRefreshTokens = new Set<string>()
   let issued = 0
   let lastNonce: string | undefined
   let visible = true
   const visibleCallbacks = new Set<() => void>()
 
-  async function idToken(sub: string, nonce?: string): Promise<string> {
+  async function idToken(sub: string, nonce?: string, aud = options.idTokenAud): Promise<string> {
     const seconds = Math.floor(now / 1000)
-    return new SignJWT({ ...(nonce === undefined ? {} : { nonce }), name: 'Ada' })
+    return new SignJWT({
+      ...(nonce === undefined ? {} : { nonce }),
+      name: 'Ada',
+      auth_time: seconds - (options.authAge ?? 0),
+    })
       .setProtectedHeader({ alg: 'RS256' })
       .setIssuer(ISSUER)
-      .setAudience(options.idTokenAud ?? 'spa')
+      .setAudience(aud ?? 'spa')
       .setSubject(sub)
       .setIssuedAt(seconds + (options.iatOffset ?? 0))
       .setExpirationTime(seconds + 300)
@@ -99,9 +115,16 @@ export function fakeWorld(options: WorldOptions = {}) {
         { status: 400, headers: { 'dpop-nonce': 'server-nonce' } },
       )
     }
+    await holds.shift()
     const fault = faults.shift()
     if (fault === 'network') throw new TypeError('Failed to fetch')
-    if (fault !== undefined) return new Response('upstream down', { status: fault })
+    if (typeof fault === 'number') return new Response('upstream down', { status: fault })
+    if (fault !== undefined) {
+      return Response.json(
+        { error: fault.error },
+        { status: fault.status, ...(fault.headers ? { headers: fault.headers } : {}) },
+      )
+    }
     const grant = body.get('grant_type')
     if (grant === 'authorization_code' && (options.codeStatus ?? 200) !== 200) {
       return Response.json(
@@ -124,13 +147,17 @@ export function fakeWorld(options: WorldOptions = {}) {
     issued += 1
     const refreshToken = `rt-${issued}`
     validRefreshTokens.add(refreshToken)
-    const sub = grant === 'refresh_token' ? (options.refreshSub ?? 'user-1') : 'user-1'
+    const sub =
+      grant === 'refresh_token' ? (options.refreshSub ?? 'user-1') : (options.codeSub ?? 'user-1')
     return Response.json({
       access_token: `at-${issued}`,
       token_type: options.tokenType ?? (proof === undefined ? 'Bearer' : 'DPoP'),
       expires_in: options.expiresIn ?? 300,
       refresh_token: refreshToken,
-      id_token: await idToken(sub, grant === 'authorization_code' ? lastNonce : undefined),
+      id_token:
+        grant === 'authorization_code'
+          ? await idToken(sub, lastNonce)
+          : await idToken(sub, undefined, options.refreshIdTokenAud ?? options.idTokenAud),
     })
   }
 
@@ -207,9 +234,12 @@ export function fakeWorld(options: WorldOptions = {}) {
       },
       storage,
       tabStorage: memoryStore(),
-      withLock: (_name, task) => {
-        const run = lockQueue.then(task, task)
-        lockQueue = run.catch(() => undefined)
+      withLock: (name, task) => {
+        const run = (lockQueues.get(name) ?? Promise.resolve()).then(task, task)
+        lockQueues.set(
+          name,
+          run.catch(() => undefined),
+        )
         return run
       },
       openChannel: (): TabChannel => {
@@ -260,7 +290,16 @@ export function fakeWorld(options: WorldOptions = {}) {
   }
 
   return {
+    /** The world's options; tests may change them as they go. */
+    options,
     storage,
+    holds,
+    /** Holds the next token response until the returned function is called. */
+    hold(): () => void {
+      let release: () => void = () => undefined
+      holds.push(new Promise<void>((resolve) => (release = resolve)))
+      return release
+    },
     tokenRequests,
     tokenProofs,
     revocationProofs,
