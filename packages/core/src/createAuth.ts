@@ -1,7 +1,7 @@
 import * as oauth from 'oauth4webapi'
 import { type AuthFetch, createAuthFetch } from './authFetch.js'
 import { callbackDefect, isCallbackUrl, stripCallbackParams } from './callbackUrl.js'
-import { type AuthConfig, resolveConfig } from './config.js'
+import { type AuthConfig, type ResolvedConfig, resolveConfig } from './config.js'
 import { createDiscovery, requestOptions } from './discovery.js'
 import { type BoundKey, DpopKeys, pickDpopAlg } from './dpop.js'
 import { AuthError, isAuthError } from './errors.js'
@@ -148,13 +148,22 @@ const SIGNED_OUT: AuthState = {
 /**
  * Creates a Latchkey client for one authorization server and client. Nothing is fetched until the
  * first call that needs the server.
+ *
+ * On a server (no `window`, e.g. a Next.js or Nuxt module rendering a page) the client is inert:
+ * it opens no channel, storage or timer, its state stays `loading` (as in the first render in the
+ * browser), and every method rejects with `browser_required`.
  * @param config the client's settings, see {@link AuthConfig}.
  * @param platform replaces the browser's side effects (fetch, storage, clock, navigation, locks);
  *   for tests and non-browser hosts.
  * @throws {@link AuthError} `config_invalid` with a message naming the option to fix.
  */
-export function createAuth(config: AuthConfig, platform: Platform = browserPlatform()): Auth {
+export function createAuth(config: AuthConfig, platform?: Platform): Auth {
   const cfg = resolveConfig(config)
+  if (platform === undefined && typeof window === 'undefined') return serverAuth()
+  return browserAuth(cfg, platform ?? browserPlatform())
+}
+
+function browserAuth(cfg: ResolvedConfig, platform: Platform): Auth {
   const client: oauth.Client = {
     client_id: cfg.clientId,
     [oauth.clockTolerance]: cfg.clockTolerance,
@@ -763,6 +772,27 @@ export function createAuth(config: AuthConfig, platform: Platform = browserPlatf
     getState: () => store.get(),
     subscribe: (listener) => store.subscribe(listener),
     tabId,
+  }
+}
+
+/** The inert client of a server render: nothing to sign in to, nothing left running. */
+function serverAuth(): Auth {
+  const state: AuthState = Object.freeze({ ...SIGNED_OUT, status: 'loading' })
+  const refuse = async (): Promise<never> => {
+    throw new AuthError(
+      'browser_required',
+      'Latchkey signs in only in the browser: call this from client-side code (an effect, an event handler, onMounted), not while rendering on the server.',
+    )
+  }
+  return {
+    login: refuse,
+    handleRedirect: refuse,
+    getAccessToken: refuse,
+    authFetch: refuse,
+    logout: refuse,
+    getState: () => state,
+    subscribe: () => () => undefined,
+    tabId: 'server',
   }
 }
 

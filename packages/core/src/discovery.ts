@@ -1,6 +1,6 @@
 // Authorization server metadata, discovered once per issuer through oauth4webapi.
 import * as oauth from 'oauth4webapi'
-import { AuthError, type AuthErrorCode } from './errors.js'
+import { AuthError } from './errors.js'
 import { toAuthError } from './lib/toAuthError.js'
 
 /** How requests to the authorization server are made. */
@@ -27,12 +27,6 @@ export interface DiscoveryOptions extends RequestSettings {
   fetch: typeof globalThis.fetch
   /** Endpoints the caller cannot work without. */
   required: readonly ('authorization_endpoint' | 'token_endpoint')[]
-  /** Maps a failed request to an AuthError (@latchkey/m2m keeps HTTP statuses for its retries). */
-  mapError?: (
-    error: unknown,
-    fallback: AuthErrorCode,
-    what: string,
-  ) => AuthError | Promise<AuthError>
 }
 
 /**
@@ -73,7 +67,7 @@ async function discover(options: DiscoveryOptions): Promise<oauth.AuthorizationS
         `${what} failed: the metadata's "issuer" does not equal the configured issuer; configure it exactly as the server names itself.`,
       )
     }
-    const mapped = await (options.mapError ?? toAuthError)(error, 'discovery_failed', what)
+    const mapped = toAuthError(error, 'discovery_failed', what)
     throw mapped.code === 'network_error' || mapped.code === 'timeout'
       ? new AuthError('discovery_failed', mapped.message, { cause: mapped })
       : mapped

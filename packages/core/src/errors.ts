@@ -21,6 +21,7 @@ export type AuthErrorCode =
   | 'timeout'
   | 'network_error'
   | 'storage_unavailable'
+  | 'browser_required'
 
 /** What an {@link AuthError} may carry besides its code and message. */
 export interface AuthErrorDetails {

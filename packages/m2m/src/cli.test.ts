@@ -1,7 +1,9 @@
-// The `latchkey-token` CLI as a user runs it: its bin shim in a child process, against the real
-// playground servers.
+// The `latchkey-token` CLI as a user runs it, in a child process against the real playground
+// servers: its TypeScript source (nothing needs to be built), and the bin shim on its own.
 import { execFile } from 'node:child_process'
-import { rm, writeFile } from 'node:fs/promises'
+import { copyFile, mkdir, mkdtemp, realpath, rm, symlink, writeFile } from 'node:fs/promises'
+import { createServer, type IncomingMessage } from 'node:http'
+import type { AddressInfo } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -14,7 +16,9 @@ import {
   type TestPlayground,
 } from './__tests__/servers.js'
 
-const BIN = fileURLToPath(new URL('../bin/latchkey-token.mjs', import.meta.url))
+const PACKAGE = fileURLToPath(new URL('..', import.meta.url))
+const CLI = join(PACKAGE, 'src/cli.ts')
+const BIN = join(PACKAGE, 'bin/latchkey-token.mjs')
 
 let playground: TestPlayground
 let env: Record<string, string>
@@ -31,14 +35,21 @@ beforeAll(async () => {
 })
 afterAll(() => playground?.close())
 
-function run(args: string[], extra: Record<string, string | undefined> = {}) {
+/** Runs src/cli.ts as the bin runs dist/cli.js; `--import tsx` resolves from the package. */
+function run(args: string[], extra: Record<string, string | undefined> = {}, stdin?: string) {
   return new Promise<{ code: number; stdout: string; stderr: string }>((resolve) => {
     const merged = Object.fromEntries(
       Object.entries({ ...env, ...extra }).filter(([, value]) => value !== undefined),
     )
-    execFile(process.execPath, [BIN, ...args], { env: merged }, (error, stdout, stderr) => {
-      resolve({ code: error ? Number(error.code ?? 1) : 0, stdout, stderr })
-    })
+    const child = execFile(
+      process.execPath,
+      ['--conditions=source', '--import', 'tsx', CLI, ...args],
+      { env: merged, cwd: PACKAGE },
+      (error, stdout, stderr) => {
+        resolve({ code: error ? Number(error.code ?? 1) : 0, stdout, stderr })
+      },
+    )
+    child.stdin?.end(stdin)
   })
 }
 
@@ -103,5 +114,144 @@ describe('latchkey-token', () => {
     const { code, stdout } = await run(['--help'])
     expect(code).toBe(0)
     expect(stdout).toMatch(/LATCHKEY_CLIENT_SECRET/)
+  })
+})
+
+describe('latchkey-token -d', () => {
+  interface Received {
+    method: string
+    contentType: string | undefined
+    body: string
+  }
+  let echo: { url: string; received: Received[]; close(): Promise<void> }
+  const files: string[] = []
+
+  beforeAll(async () => {
+    const received: Received[] = []
+    const server = createServer(async (req: IncomingMessage, res) => {
+      const chunks: Buffer[] = []
+      for await (const chunk of req) chunks.push(chunk as Buffer)
+      received.push({
+        method: req.method ?? '',
+        contentType: req.headers['content-type'],
+        body: Buffer.concat(chunks).toString('utf8'),
+      })
+      res.writeHead(200, { 'content-type': 'text/plain' }).end('ok')
+    })
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+    const { port } = server.address() as AddressInfo
+    echo = {
+      url: `http://127.0.0.1:${port}/echo`,
+      received,
+      close: () => new Promise((resolve) => server.close(() => resolve())),
+    }
+  })
+  afterAll(async () => {
+    await echo?.close()
+    await Promise.all(files.map((file) => rm(file, { force: true })))
+  })
+
+  async function send(args: string[], stdin?: string): Promise<Received> {
+    const before = echo.received.length
+    const { code, stderr } = await run([...args, echo.url], {}, stdin)
+    expect(stderr).toBe('HTTP 200 OK\n')
+    expect(code).toBe(0)
+    expect(echo.received).toHaveLength(before + 1)
+    return echo.received[before] as Received
+  }
+
+  async function file(content: string): Promise<string> {
+    const path = join(tmpdir(), `latchkey-cli-data-${process.pid}-${files.length}.txt`)
+    files.push(path)
+    await writeFile(path, content)
+    return path
+  }
+
+  it('POSTs the body as a form, as curl does', async () => {
+    expect(await send(['-d', 'name=a b&x=1'])).toEqual({
+      method: 'POST',
+      contentType: 'application/x-www-form-urlencoded',
+      body: 'name=a b&x=1',
+    })
+  })
+
+  it('reads -d @file without its carriage returns and newlines', async () => {
+    const path = await file('a=1\r\n&b=2\n')
+    expect(await send(['-d', `@${path}`])).toMatchObject({
+      contentType: 'application/x-www-form-urlencoded',
+      body: 'a=1&b=2',
+    })
+  })
+
+  it('keeps a content type given with -H, and a method given with -X', async () => {
+    const path = await file('{\n  "a": 1\n}\n')
+    expect(
+      await send(['-X', 'PUT', '-H', 'Content-Type: application/json', '-d', `@${path}`]),
+    ).toEqual({ method: 'PUT', contentType: 'application/json', body: '{  "a": 1}' })
+  })
+
+  it('sends --data-binary @file exactly as read', async () => {
+    const path = await file('line 1\r\nline 2\n')
+    expect(
+      await send(['-H', 'content-type: text/plain', '--data-binary', `@${path}`]),
+    ).toMatchObject({ contentType: 'text/plain', body: 'line 1\r\nline 2\n' })
+  })
+
+  it('reads -d @- from stdin', async () => {
+    expect(await send(['-d', '@-'], 'from=stdin\n')).toMatchObject({ body: 'from=stdin' })
+  })
+
+  it('joins several -d with &', async () => {
+    expect(await send(['-d', 'a=1', '-d', 'b=2'])).toMatchObject({ body: 'a=1&b=2' })
+  })
+
+  it('refuses a body with GET, and sends nothing', async () => {
+    const before = echo.received.length
+    const { code, stderr } = await run(['-X', 'GET', '-d', 'a=1', echo.url])
+    expect(code).toBe(1)
+    expect(stderr).toMatch(/config_invalid: a request body .* cannot be sent with GET/)
+    expect(echo.received).toHaveLength(before)
+  })
+
+  it('names a file it cannot read, and sends nothing', async () => {
+    const before = echo.received.length
+    const missing = join(tmpdir(), `latchkey-cli-missing-${process.pid}`)
+    const { code, stderr } = await run(['-d', `@${missing}`, echo.url])
+    expect(code).toBe(1)
+    expect(stderr).toContain(`config_invalid: cannot read the file "${missing}" given to -d`)
+    expect(echo.received).toHaveLength(before)
+  })
+})
+
+describe('the latchkey-token bin', () => {
+  it('runs the built dist/cli.js, never the source, even where tsx is installed', async () => {
+    // The installed package's layout: bin/, dist/ and src/ (published), and a consumer's tsx.
+    const root = await mkdtemp(join(tmpdir(), 'latchkey-bin-'))
+    try {
+      await Promise.all(['bin', 'dist', 'src', 'node_modules'].map((dir) => mkdir(join(root, dir))))
+      await copyFile(BIN, join(root, 'bin/latchkey-token.mjs'))
+      await writeFile(join(root, 'package.json'), '{ "type": "module" }')
+      await writeFile(join(root, 'src/cli.ts'), "console.log('ran src/cli.ts')\n")
+      await writeFile(
+        join(root, 'dist/cli.js'),
+        "console.log('ran dist/cli.js with', process.argv.slice(2).join(' '))\n",
+      )
+      await symlink(
+        await realpath(join(PACKAGE, 'node_modules/tsx')),
+        join(root, 'node_modules/tsx'),
+      )
+
+      const output = await new Promise<string>((resolve, reject) => {
+        execFile(
+          process.execPath,
+          [join(root, 'bin/latchkey-token.mjs'), '-d', 'x=1', 'https://api.example.com/'],
+          { cwd: root },
+          (error, stdout) => (error ? reject(error) : resolve(stdout)),
+        )
+      })
+      expect(output).toBe('ran dist/cli.js with -d x=1 https://api.example.com/\n')
+    } finally {
+      await rm(root, { recursive: true, force: true })
+    }
   })
 })

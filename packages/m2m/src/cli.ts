@@ -19,10 +19,16 @@ With URL, calls it with the token (only that URL's origin gets it), prints the H
 to stderr and the response body to stdout, and exits 1 unless the status is 2xx or 3xx.
 
 Options:
-  -X, --request METHOD  HTTP method for URL (default GET)
+  -X, --request METHOD  HTTP method for URL (default GET, or POST with a body)
   -H, --header LINE     request header "Name: value" (repeatable)
-  -d, --data BODY       request body
+  -d, --data DATA       request body; @FILE reads it from FILE and @- from stdin, without
+                        carriage returns and newlines (repeatable: the parts are joined with &)
+      --data-binary DATA
+                        like --data, but @FILE and @- are sent exactly as read
   -h, --help            show this help
+
+As in curl, a body is sent with Content-Type: application/x-www-form-urlencoded unless
+-H gives another content type.
 
 Environment:
   LATCHKEY_ISSUER            issuer URL (https://, or http:// on localhost)   required
@@ -40,13 +46,15 @@ Errors print their code and message (never the secret) and exit 1.
 
 /** Runs the CLI; resolves with the exit code. */
 async function main(args: readonly string[], env: NodeJS.ProcessEnv): Promise<number> {
-  const { values, positionals } = parseArgs({
+  const { values, positionals, tokens } = parseArgs({
     args: [...args],
     allowPositionals: true,
+    tokens: true,
     options: {
       request: { type: 'string', short: 'X' },
       header: { type: 'string', short: 'H', multiple: true },
-      data: { type: 'string', short: 'd' },
+      data: { type: 'string', short: 'd', multiple: true },
+      'data-binary': { type: 'string', multiple: true },
       help: { type: 'boolean', short: 'h' },
     },
   })
@@ -72,15 +80,66 @@ async function main(args: readonly string[], env: NodeJS.ProcessEnv): Promise<nu
     if (at < 1) throw usage(`--header must look like "Name: value" (got "${line}").`)
     headers.append(line.slice(0, at).trim(), line.slice(at + 1).trim())
   }
+  const data = await bodyFrom(tokens)
+  const method = values.request ?? (data === undefined ? 'GET' : 'POST')
+  if (data !== undefined) {
+    // fetch() refuses a body here; curl would send it, but no server is expected to read it.
+    if (/^(?:GET|HEAD)$/i.test(method)) {
+      throw usage(`a request body (-d, --data-binary) cannot be sent with ${method}.`)
+    }
+    if (!headers.has('content-type')) {
+      headers.set('content-type', 'application/x-www-form-urlencoded')
+    }
+  }
   const response = await client.authFetch(target, {
-    method: values.request ?? (values.data === undefined ? 'GET' : 'POST'),
+    method,
     headers,
-    ...(values.data === undefined ? {} : { body: values.data }),
+    ...(data === undefined ? {} : { body: data }),
   })
   process.stderr.write(`HTTP ${response.status} ${response.statusText}\n`)
   const body = await response.text()
   process.stdout.write(body.endsWith('\n') || body === '' ? body : `${body}\n`)
   return response.status < 400 ? 0 : 1
+}
+
+type Token = NonNullable<ReturnType<typeof parseArgs>['tokens']>[number]
+
+/**
+ * The request body as curl builds it: every -d and --data-binary in command-line order, joined
+ * with "&". `@FILE` reads FILE and `@-` stdin; -d drops the carriage returns and newlines of what
+ * it read (so a file's trailing newline is not sent), --data-binary keeps every byte.
+ */
+async function bodyFrom(tokens: readonly Token[]): Promise<Uint8Array<ArrayBuffer> | undefined> {
+  const parts: Uint8Array[] = []
+  for (const token of tokens) {
+    if (token.kind !== 'option' || (token.name !== 'data' && token.name !== 'data-binary')) {
+      continue
+    }
+    const value = token.value ?? ''
+    if (!value.startsWith('@')) {
+      parts.push(Buffer.from(value))
+      continue
+    }
+    const read = await readData(value.slice(1), token.rawName)
+    parts.push(token.name === 'data' ? read.filter((byte) => byte !== 0x0d && byte !== 0x0a) : read)
+  }
+  if (parts.length === 0) return undefined
+  return Buffer.concat(parts.flatMap((part, index) => (index === 0 ? [part] : [AMPERSAND, part])))
+}
+
+const AMPERSAND = Buffer.from('&')
+
+async function readData(path: string, option: string): Promise<Uint8Array> {
+  if (path === '-') {
+    const chunks: Buffer[] = []
+    for await (const chunk of process.stdin) chunks.push(chunk as Buffer)
+    return Buffer.concat(chunks)
+  }
+  try {
+    return await readFile(path)
+  } catch {
+    throw usage(`cannot read the file "${path}" given to ${option}.`)
+  }
 }
 
 async function configFromEnv(

@@ -1,8 +1,12 @@
 // One client-credentials grant (RFC 6749 section 4.4) through oauth4webapi, with retries.
-import { AuthError, createDiscovery, requestOptions } from '@latchkey/core/internal'
+import {
+  AuthError,
+  createDiscovery,
+  requestOptions,
+  toAuthErrorWithBody,
+} from '@latchkey/core/internal'
 import * as oauth from 'oauth4webapi'
 import type { ResolvedConfig } from './config.js'
-import { requestError } from './lib/requestError.js'
 import { DEFAULT_BACKOFF, type RetryPolicy, withRetry } from './retry.js'
 import type { IssuedToken, TokenParams } from './tokenCache.js'
 
@@ -17,11 +21,7 @@ export function createTokenRequest(
   backoff: Omit<RetryPolicy, 'retries'> = DEFAULT_BACKOFF,
 ): (params: TokenParams) => Promise<IssuedToken> {
   // A server for machine clients may have no authorization_endpoint; only the token endpoint counts.
-  const discover = createDiscovery({
-    ...config,
-    required: ['token_endpoint'],
-    mapError: requestError,
-  })
+  const discover = createDiscovery({ ...config, required: ['token_endpoint'] })
   const client: oauth.Client = { client_id: config.clientId }
   const { credential } = config
   const clientAuth =
@@ -49,7 +49,10 @@ export function createTokenRequest(
       )
       tokens = await oauth.processClientCredentialsResponse(as, client, response)
     } catch (error) {
-      throw explain(await requestError(error, 'token_request_failed', what), credential.method)
+      throw explain(
+        await toAuthErrorWithBody(error, 'token_request_failed', what),
+        credential.method,
+      )
     }
     if (tokens.token_type !== 'bearer') {
       throw new AuthError(
