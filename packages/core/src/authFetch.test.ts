@@ -1,3 +1,5 @@
+import { decodeJwt } from 'jose'
+import * as oauth from 'oauth4webapi'
 import { describe, expect, it, vi } from 'vitest'
 import { checkTokenTarget, createAuthFetch } from './authFetch.js'
 import { AuthError } from './errors.js'
@@ -29,29 +31,40 @@ describe('checkTokenTarget', () => {
       expect.objectContaining({ code: 'origin_not_allowed' }),
     )
   })
+
+  it('refuses a URL with credentials in it with invalid_argument, without echoing them', () => {
+    expect(() => checkTokenTarget('https://u:secret@api.example.com/me', page, allowed)).toThrow(
+      expect.objectContaining({
+        code: 'invalid_argument',
+        message: expect.not.stringMatching(/secret/),
+      }),
+    )
+  })
 })
 
 describe('createAuthFetch', () => {
-  function setup(answers: Array<() => Response>) {
-    const sent: Array<{ url: string; init: RequestInit }> = []
+  function setup(answers: Array<() => Response>, dpop?: oauth.DPoPHandle) {
+    // `request` is what the network would see: the headers and body fetch() sends, together.
+    const sent: Array<{ url: string; init: RequestInit; request: Request }> = []
     const fetch = vi.fn(async (url: RequestInfo | URL, init?: RequestInit) => {
-      sent.push({ url: String(url), init: init ?? {} })
+      sent.push({ url: String(url), init: init ?? {}, request: new Request(url, init) })
       const answer = answers.shift()
       return answer ? answer() : new Response('ok')
     })
     const replaced: string[] = []
+    const credentials = vi.fn(async (rejected?: string) => {
+      if (rejected === undefined) return { token: 'token-1', dpop }
+      replaced.push(rejected)
+      return { token: 'token-2', dpop }
+    })
     const authFetch = createAuthFetch({
       fetch: fetch as typeof globalThis.fetch,
       base: () => page,
       allowedOrigins: () => [page.origin, 'https://api.example.com'],
-      credentials: async (rejected?: string) => {
-        if (rejected === undefined) return { token: 'token-1', dpop: undefined }
-        replaced.push(rejected)
-        return { token: 'token-2', dpop: undefined }
-      },
+      credentials,
     })
     const authorization = (i: number) => new Headers(sent[i]?.init.headers).get('authorization')
-    return { authFetch, fetch, sent, replaced, authorization }
+    return { authFetch, fetch, sent, replaced, credentials, authorization }
   }
   const challenge = (status: number, error: string) => () =>
     new Response(null, {
@@ -83,10 +96,73 @@ describe('createAuthFetch', () => {
     expect(replaced).toEqual(['token-1'])
     expect(sent).toHaveLength(2)
     expect([authorization(0), authorization(1)]).toEqual(['Bearer token-1', 'Bearer token-2'])
-    for (const { init } of sent) {
+    for (const { init, request } of sent) {
       expect(init.method).toBe('POST')
-      expect(new TextDecoder().decode(init.body as ArrayBuffer)).toBe('payload')
+      expect(init.body).toBe('payload')
+      expect(await request.text()).toBe('payload')
     }
+  })
+
+  it('sends a FormData body as it is on both attempts, with the boundary fetch makes for it', async () => {
+    const { authFetch, sent } = setup([challenge(401, 'invalid_token')])
+    const form = new FormData()
+    form.set('name', 'ada')
+    form.set('file', new Blob(['bytes'], { type: 'text/plain' }), 'a.txt')
+    await authFetch('https://api.example.com/upload', { method: 'POST', body: form })
+    expect(sent).toHaveLength(2)
+    for (const { init, request } of sent) {
+      expect(init.body).toBe(form) // not buffered
+      const received = await request.formData() // fails if Content-Type names another boundary
+      expect(received.get('name')).toBe('ada')
+      expect(await (received.get('file') as File).text()).toBe('bytes')
+    }
+  })
+
+  it('sends a Blob body as it is on both attempts, typed by the Blob', async () => {
+    const { authFetch, sent } = setup([challenge(401, 'invalid_token')])
+    const blob = new Blob(['{"a":1}'], { type: 'application/json' })
+    await authFetch('https://api.example.com/items', { method: 'PUT', body: blob })
+    expect(sent).toHaveLength(2)
+    for (const { init, request } of sent) {
+      expect(init.body).toBe(blob)
+      expect(request.headers.get('content-type')).toBe('application/json')
+      expect(await request.text()).toBe('{"a":1}')
+    }
+  })
+
+  it('buffers a stream body once and sends it again on the retry', async () => {
+    const { authFetch, sent } = setup([challenge(401, 'invalid_token')])
+    const body = new Blob(['streamed']).stream()
+    await authFetch('https://api.example.com/items', {
+      method: 'POST',
+      body,
+      duplex: 'half',
+    } as RequestInit)
+    expect(sent).toHaveLength(2)
+    for (const { request } of sent) expect(await request.text()).toBe('streamed')
+  })
+
+  it('leaves a Request passed in usable by the caller', async () => {
+    const { authFetch, sent } = setup([challenge(401, 'invalid_token')])
+    const form = new URLSearchParams({ q: 'x' })
+    const request = new Request('https://api.example.com/search', { method: 'POST', body: form })
+    await authFetch(request)
+    expect(request.bodyUsed).toBe(false)
+    expect(await request.text()).toBe('q=x')
+    expect(sent).toHaveLength(2)
+    for (const { request: received } of sent) {
+      expect(received.headers.get('content-type')).toMatch(/^application\/x-www-form-urlencoded/)
+      expect(await received.text()).toBe('q=x')
+    }
+  })
+
+  it('refuses a URL with credentials before asking for a token or sending anything', async () => {
+    const { authFetch, fetch, credentials } = setup([])
+    const error = await authFetch('https://u:p@api.example.com/me').catch((e: unknown) => e)
+    expect(error).toBeInstanceOf(AuthError)
+    expect(error).toMatchObject({ code: 'invalid_argument' })
+    expect(fetch).not.toHaveBeenCalled()
+    expect(credentials).not.toHaveBeenCalled()
   })
 
   it('never retries more than once', async () => {
@@ -117,6 +193,40 @@ describe('createAuthFetch', () => {
     ])
     await expect(authFetch('https://api.example.com/me')).rejects.toMatchObject({
       code: 'network_error',
+    })
+  })
+
+  describe('a DPoP nonce challenge', () => {
+    const nonceChallenge = (nonce?: string) => () =>
+      new Response(null, {
+        status: 401,
+        headers: {
+          'www-authenticate': 'DPoP error="use_dpop_nonce"',
+          ...(nonce === undefined ? {} : { 'dpop-nonce': nonce }),
+        },
+      })
+    const handle = async () => oauth.DPoP({}, await oauth.generateKeyPair('ES256'))
+    const nonce = (init: RequestInit) =>
+      decodeJwt(new Headers(init.headers).get('dpop') ?? '').nonce
+
+    it('is answered with one retry carrying the nonce', async () => {
+      const { authFetch, sent } = setup([nonceChallenge('n-1')], await handle())
+      const response = await authFetch('https://api.example.com/me')
+      expect(response.status).toBe(200)
+      expect(sent.map(({ init }) => nonce(init))).toEqual([undefined, 'n-1'])
+    })
+
+    it('without a readable DPoP-Nonce header is a network_error saying what to expose, not a doomed retry', async () => {
+      const { authFetch, sent } = setup([nonceChallenge()], await handle())
+      const error = await authFetch('https://api.example.com/me').catch((e: unknown) => e)
+      expect(error).toBeInstanceOf(AuthError)
+      expect(error).toMatchObject({
+        code: 'network_error',
+        status: 401,
+        error: 'use_dpop_nonce',
+        message: expect.stringContaining('Access-Control-Expose-Headers: DPoP-Nonce'),
+      })
+      expect(sent).toHaveLength(1)
     })
   })
 })

@@ -1,6 +1,7 @@
 // fetch() with the access token attached, only for origins the app allowed.
 import * as oauth from 'oauth4webapi'
 import { AuthError } from './errors.js'
+import { unreadableNonce } from './lib/dpopNonce.js'
 import { isLoopback } from './lib/loopback.js'
 import { toAuthError } from './lib/toAuthError.js'
 
@@ -9,10 +10,12 @@ export type AuthFetch = (input: RequestInfo | URL, init?: RequestInit) => Promis
 
 /**
  * Resolves the request's URL (against the page, in a browser) and checks that its origin is one
- * of `allowed`, compared exactly (scheme, host and port), and that it is https (or http on
- * loopback).
+ * of `allowed`, compared exactly (scheme, host and port), that it is https (or http on
+ * loopback), and that it has no credentials in it (`https://user:password@...`, which fetch
+ * refuses).
  * @throws {@link AuthError} `origin_not_allowed` naming the origin to add to `apiOrigins`;
- *   `invalid_argument` for a URL that does not parse (or is relative where there is no page).
+ *   `invalid_argument` for a URL that does not parse (or is relative where there is no page) or
+ *   that has credentials in it (the message does not repeat them).
  */
 export function checkTokenTarget(
   input: RequestInfo | URL,
@@ -41,6 +44,12 @@ export function checkTokenTarget(
       `authFetch() refuses to send a token over plain http to ${url.origin}; use https (http is allowed for localhost only).`,
     )
   }
+  if (url.username || url.password) {
+    throw new AuthError(
+      'invalid_argument',
+      'authFetch() was given a URL with credentials in it (user:password@); send them in a header instead.',
+    )
+  }
   return url
 }
 
@@ -66,16 +75,37 @@ export interface AuthFetchDeps {
 }
 
 /**
- * Builds `authFetch`: checks the origin first, then sends the request through oauth4webapi's
- * protected-resource request (`Authorization: Bearer`, or `DPoP` with a fresh proof). A 401
- * `invalid_token` challenge gets one refresh and one retry, a DPoP nonce challenge one retry with
- * the nonce; the body is buffered beforehand so a retry can send it again.
+ * Builds `authFetch`: checks the URL first ({@link checkTokenTarget}), then sends the request
+ * through oauth4webapi's protected-resource request (`Authorization: Bearer`, or `DPoP` with a
+ * fresh proof). A 401 `invalid_token` challenge gets one refresh and one retry, a DPoP nonce
+ * challenge one retry with the nonce.
+ *
+ * A body that can be read again (string, `Blob`, `FormData`, `URLSearchParams`, `ArrayBuffer`
+ * or a typed array) is sent as it is on every attempt; only a stream, or the body of a `Request`
+ * passed in, is buffered so a retry can send it again. A `Request` passed in is left unused.
+ *
+ * The returned function rejects with {@link AuthError}: what {@link checkTokenTarget} throws,
+ * before any token is asked for or request sent; `network_error` when the request does not
+ * complete, or when the API asks for a DPoP nonce that the page cannot read (it must send
+ * `Access-Control-Expose-Headers: DPoP-Nonce`); errors of `credentials`. An abort the caller
+ * asked for rejects with fetch's own `AbortError`.
+ * @see {@link https://www.rfc-editor.org/rfc/rfc6750#section-3.1 | RFC 6750 section 3.1},
+ *   {@link https://www.rfc-editor.org/rfc/rfc9449#section-9 | RFC 9449 section 9}
  */
 export function createAuthFetch(deps: AuthFetchDeps): AuthFetch {
   return async (input, init) => {
     const url = checkTokenTarget(input, deps.base(), deps.allowedOrigins())
-    const request = new Request(input instanceof Request ? input : url, init)
-    const body = request.body === null ? null : await request.arrayBuffer()
+    const what = `authFetch(${url.origin}${url.pathname})`
+    // A copy of a Request takes its body; a clone leaves the caller's usable.
+    const request = new Request(input instanceof Request ? input.clone() : url, init)
+    let body = init?.body
+    if (reusable(body)) {
+      // fetch() sets a FormData body's Content-Type with a boundary of its own making; the one
+      // `request` made names another boundary.
+      if (body instanceof FormData) request.headers.delete('content-type')
+    } else {
+      body = request.body && (await request.arrayBuffer())
+    }
     const options: oauth.ProtectedResourceRequestOptions = {
       signal: request.signal,
       // oauth4webapi sets method, headers, body and `redirect: 'manual'`; the rest of the caller's
@@ -102,8 +132,9 @@ export function createAuthFetch(deps: AuthFetchDeps): AuthFetch {
           credentials.token,
           request.method,
           url,
-          new Headers(request.headers),
-          body,
+          request.headers,
+          // oauth4webapi hands the body to fetch() as it is; its type only omits Blob and FormData.
+          body as oauth.ProtectedResourceRequestBody,
           credentials.dpop === undefined ? options : { ...options, DPoP: credentials.dpop },
         )
       } catch (error) {
@@ -111,6 +142,9 @@ export function createAuthFetch(deps: AuthFetchDeps): AuthFetch {
           // The handle has remembered the nonce the API sent; the same request goes again.
           if (!nonceRetried && credentials.dpop !== undefined && oauth.isDPoPNonceError(error)) {
             nonceRetried = true
+            // Without a nonce to send, the retry would be refused the same way.
+            const unreadable = unreadableNonce(error, what)
+            if (unreadable) throw unreadable
             continue
           }
           const invalidToken = error.cause.some(
@@ -126,8 +160,20 @@ export function createAuthFetch(deps: AuthFetchDeps): AuthFetch {
         }
         // An abort the caller asked for keeps fetch's own AbortError.
         if (request.signal.aborted) throw error
-        throw toAuthError(error, 'network_error', `authFetch(${url.origin}${url.pathname})`)
+        throw toAuthError(error, 'network_error', what)
       }
     }
   }
+}
+
+/** Whether fetch() can send `body` again as it is: anything but a stream (or a Node iterable). */
+function reusable(body: BodyInit | null | undefined): boolean {
+  return (
+    typeof body === 'string' ||
+    body instanceof Blob ||
+    body instanceof FormData ||
+    body instanceof URLSearchParams ||
+    body instanceof ArrayBuffer ||
+    ArrayBuffer.isView(body)
+  )
 }

@@ -5,6 +5,7 @@ import { type AuthConfig, type ResolvedConfig, resolveConfig } from './config.js
 import { createDiscovery, requestOptions } from './discovery.js'
 import { type BoundKey, DpopKeys, pickDpopAlg } from './dpop.js'
 import { AuthError, isAuthError } from './errors.js'
+import { unreadableNonce } from './lib/dpopNonce.js'
 import { withFallback } from './lib/kv.js'
 import { toAuthError } from './lib/toAuthError.js'
 import { browserPlatform, type Platform, type TabMessage } from './platform.js'
@@ -806,8 +807,11 @@ async function retryOnNonce<T>(send: () => Promise<T>): Promise<T> {
   try {
     return await send()
   } catch (error) {
-    if (oauth.isDPoPNonceError(error)) return send()
-    throw error
+    if (!oauth.isDPoPNonceError(error)) throw error
+    // A nonce this page cannot read would make the retry fail the same way: say what to fix.
+    const unreadable = unreadableNonce(error, 'The token request')
+    if (unreadable !== undefined) throw unreadable
+    return send()
   }
 }
 

@@ -282,6 +282,20 @@ describe('refresh failures', () => {
   })
 })
 
+describe('a DPoP nonce the page cannot read', () => {
+  it('fails the token request with what to fix instead of a doomed retry', async () => {
+    const world = fakeWorld({ dpop: true })
+    const tab = world.tab()
+    const auth = createAuth({ ...config, ...persisted }, tab.platform)
+    await auth.login()
+    world.faults.push({ status: 400, error: 'use_dpop_nonce' }) // no DPoP-Nonce header exposed
+    const error = await rejection(auth.handleRedirect(tab.callbackFor()))
+    expect(error).toMatchObject({ code: 'network_error', error: 'use_dpop_nonce', status: 400 })
+    expect(error.message).toMatch(/Access-Control-Expose-Headers: DPoP-Nonce/)
+    expect(world.tokenRequests).toHaveLength(1)
+  })
+})
+
 describe('logout()', () => {
   it('has the revocation on its way, and kept alive, before the state says signed out', async () => {
     const world = fakeWorld()
