@@ -7,8 +7,10 @@ import { build } from 'esbuild'
 
 // Issue 2 set 12 kB for sign-in alone (11.9 kB when it landed). The session features (issue 3)
 // and DPoP (issue 4) brought it to 16.96 kB, of which the oauth4webapi functions DESIGN.md requires
-// weigh 8.4 kB by themselves. See the README, "Size".
-const LIMIT_KB = 17
+// weigh 8.4 kB by themselves; the 12 kB figure is retired (DEVELOPERS.md). 19 kB holds while the
+// correctness, popup/silent sign-in and binding issues land; the benchmark issue then brings what
+// the browser loads first below oidc-client-ts. See the README, "Size".
+const LIMIT_KB = 19
 
 async function gzippedSize(options) {
   const result = await build({

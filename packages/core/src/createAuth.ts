@@ -28,6 +28,13 @@ export interface LoginOptions {
   /** The OpenID Connect `login_hint` parameter: the user's name or email, prefilled at the server. */
   loginHint?: string
   /**
+   * The most seconds that may have passed since the user last authenticated at the server
+   * (`max_age`). The ID token's `auth_time` is checked against it, and a sign-in that is older
+   * fails with `id_token_invalid`. `0` makes the user authenticate again.
+   * @see {@link https://openid.net/specs/openid-connect-core-1_0.html#AuthRequest | OpenID Connect Core 3.1.2.1}
+   */
+  maxAge?: number
+  /**
    * Extra authorization request parameters (e.g. `ui_locales`). Parameters the SDK sets itself
    * (`state`, `nonce`, `code_challenge`, `redirect_uri`, ...) cannot be overridden.
    */
@@ -62,7 +69,7 @@ export interface Auth {
   /**
    * Starts Authorization Code + PKCE: stores a one-time transaction and navigates to the
    * authorization endpoint. The returned promise settles once navigation has started.
-   * @throws {@link AuthError} `invalid_argument` (bad `returnTo` or `params`), `discovery_failed`,
+   * @throws {@link AuthError} `invalid_argument` (bad `returnTo`, `maxAge` or `params`), `discovery_failed`,
    *   `issuer_mismatch`, `storage_unavailable`.
    * @see {@link https://www.rfc-editor.org/rfc/rfc7636 | RFC 7636 (PKCE)}
    */
@@ -133,6 +140,7 @@ const RESERVED_PARAMS = new Set([
   'request_uri',
   'prompt',
   'login_hint',
+  'max_age',
   'dpop_jkt',
 ])
 
@@ -424,6 +432,13 @@ function browserAuth(cfg: ResolvedConfig, platform: Platform): Auth {
           ? '/'
           : `${page.pathname}${page.search}${page.hash}`
         : sanitizeReturnTo(loginOptions.returnTo, page.origin)
+    const { maxAge } = loginOptions
+    if (maxAge !== undefined && !(Number.isInteger(maxAge) && maxAge >= 0)) {
+      throw new AuthError(
+        'invalid_argument',
+        'login() maxAge must be a whole number of seconds, 0 or more.',
+      )
+    }
     const extra = loginOptions.params ?? {}
     for (const [name, value] of Object.entries(extra)) {
       if (RESERVED_PARAMS.has(name) || typeof value !== 'string') {
@@ -449,6 +464,7 @@ function browserAuth(cfg: ResolvedConfig, platform: Platform): Auth {
         codeVerifier,
         ...(nonce === undefined ? {} : { nonce }),
         dpop: dpop !== undefined,
+        ...(maxAge === undefined ? {} : { maxAge }),
         returnTo,
         createdAt: platform.now(),
       })
@@ -478,6 +494,7 @@ function browserAuth(cfg: ResolvedConfig, platform: Platform): Auth {
     }
     if (loginOptions.prompt !== undefined) params.set('prompt', loginOptions.prompt)
     if (loginOptions.loginHint !== undefined) params.set('login_hint', loginOptions.loginHint)
+    if (maxAge !== undefined) params.set('max_age', String(maxAge))
     for (const [name, value] of Object.entries(extra)) params.set(name, value)
     platform.navigate(url.href)
   }
@@ -606,6 +623,7 @@ function browserAuth(cfg: ResolvedConfig, platform: Platform): Auth {
             {
               expectedNonce: transaction.nonce ?? oauth.expectNoNonce,
               requireIdToken: transaction.nonce !== undefined,
+              ...(transaction.maxAge === undefined ? {} : { maxAge: transaction.maxAge }),
             },
           ),
         )

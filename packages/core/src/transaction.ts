@@ -15,6 +15,8 @@ export interface Transaction {
   nonce?: string
   /** Whether the authorization request carried `dpop_jkt`, so the code exchange needs a proof. */
   dpop?: boolean
+  /** The `max_age` sent, which the ID token's `auth_time` must satisfy. */
+  maxAge?: number
   returnTo: string
   createdAt: number
 }
@@ -89,6 +91,7 @@ function isTransaction(value: unknown): value is Transaction {
     typeof t.codeVerifier === 'string' &&
     (t.nonce === undefined || typeof t.nonce === 'string') &&
     (t.dpop === undefined || typeof t.dpop === 'boolean') &&
+    (t.maxAge === undefined || typeof t.maxAge === 'number') &&
     typeof t.returnTo === 'string' &&
     typeof t.createdAt === 'number'
   )

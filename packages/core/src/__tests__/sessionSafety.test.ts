@@ -134,6 +134,43 @@ describe('clockTolerance', () => {
   })
 })
 
+describe('login({ maxAge })', () => {
+  async function signInWith(world: World, maxAge: number) {
+    const tab = world.tab()
+    const auth = createAuth(config, tab.platform)
+    await auth.login({ maxAge })
+    expect(new URL(tab.navigations[0] as string).searchParams.get('max_age')).toBe(String(maxAge))
+    return { auth, result: auth.handleRedirect(tab.callbackFor()) }
+  }
+
+  it('accepts an ID token whose auth_time is recent enough', async () => {
+    const { auth, result } = await signInWith(fakeWorld({ authAge: 100 }), 300)
+    await result
+    expect(auth.getState().status).toBe('authenticated')
+  })
+
+  it('refuses an ID token whose auth_time is older than maxAge plus the clock tolerance', async () => {
+    const { auth, result } = await signInWith(fakeWorld({ authAge: 600 }), 300)
+    expect((await rejection(result)).code).toBe('id_token_invalid')
+    expect(auth.getState().status).toBe('error')
+  })
+
+  it.each([[-1], [1.5], [Number.NaN]])('refuses maxAge %s before navigating', async (maxAge) => {
+    const tab = fakeWorld().tab()
+    const auth = createAuth(config, tab.platform)
+    expect((await rejection(auth.login({ maxAge }))).code).toBe('invalid_argument')
+    expect(tab.navigations).toEqual([])
+  })
+
+  it('refuses max_age in params: it would go unchecked', async () => {
+    const tab = fakeWorld().tab()
+    const auth = createAuth(config, tab.platform)
+    const error = await rejection(auth.login({ params: { max_age: '0' } }))
+    expect(error).toMatchObject({ code: 'invalid_argument', message: /max_age/ })
+    expect(tab.navigations).toEqual([])
+  })
+})
+
 describe('the DPoP key of a bound session', () => {
   const dpop: Partial<AuthConfig> = { storage: 'auto' }
 
