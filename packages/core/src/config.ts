@@ -45,8 +45,8 @@ export interface AuthConfig {
   /**
    * Where the session lives. `'indexeddb'` persists it, so reloads and other tabs of the app find
    * it; `'memory'` keeps it in this tab only (a reload signs out). `'auto'` persists sessions whose
-   * tokens are DPoP-bound and keeps Bearer sessions in memory, since a Bearer token copied out of
-   * IndexedDB works anywhere. A DPoP-bound session whose key could not be stored is kept in memory
+   * refresh token is DPoP-bound and keeps Bearer sessions in memory, since a Bearer token copied
+   * out of IndexedDB works anywhere. A DPoP-bound session whose key could not be stored is kept in memory
    * in every mode. When IndexedDB fails, the SDK falls back to memory and reports
    * `storage_unavailable` once. Login transactions always use IndexedDB
    * (sessionStorage when IndexedDB fails), because they must survive the redirect.

@@ -87,29 +87,40 @@ export interface Auth {
    */
   handleRedirect(url?: string | URL): Promise<RedirectResult | null>
   /**
-   * Returns a valid access token, refreshing it first when it expires within `refreshLeeway`.
-   * Concurrent calls share one refresh, in this tab and (through a Web Lock) across tabs.
-   * @throws {@link AuthError} `login_required` when signed out; `session_expired` when the server
-   *   refused the refresh token (the session is ended in every tab); `network_error`, `timeout` or
-   *   `token_request_failed` when a refresh failed transiently (the session is kept, try again).
+   * Returns a valid access token, refreshing it first when it expires within `refreshLeeway` (or
+   * has lived half its lifetime, when that comes first). Concurrent calls share one refresh, in
+   * this tab and (through a Web Lock) across tabs. Failed refreshes that keep the session back off
+   * (1 s, doubling up to 60 s): until then the last error is thrown again, with no request.
+   * @throws {@link AuthError} `login_required` when signed out; `session_expired` when the session
+   *   cannot continue (the server refused the refresh token or the client, a refresh response
+   *   failed validation, the DPoP key is gone; the session is ended in every tab);
+   *   `network_error`, `timeout` or `token_request_failed` with a 5xx/408/429 `status` when a
+   *   refresh failed transiently, `token_request_failed` with `error: 'invalid_dpop_proof'`, or
+   *   `storage_unavailable` when the DPoP key could not be read (the session is kept, try again).
    * @see {@link https://www.rfc-editor.org/rfc/rfc6749#section-6 | RFC 6749 section 6}
    */
   getAccessToken(options?: GetAccessTokenOptions): Promise<string>
   /**
-   * `fetch` with `Authorization: Bearer <token>` attached. Tokens go only to the app's own origin
-   * and the configured `apiOrigins`, compared exactly; anything else is refused before any request.
-   * A 401 whose `WWW-Authenticate` says `invalid_token` gets one forced refresh and one retry.
-   * HTTP errors resolve as responses, as with `fetch`.
-   * @throws {@link AuthError} `origin_not_allowed`, `network_error`, and whatever
-   *   {@link Auth.getAccessToken} throws.
+   * `fetch` with `Authorization: Bearer <token>` (or `DPoP <token>` and a proof) attached. Tokens
+   * go only to the app's own origin and the configured `apiOrigins`, compared exactly; anything
+   * else is refused before any request. A 401 whose `WWW-Authenticate` says `invalid_token` gets
+   * one forced refresh and one retry, a DPoP nonce challenge one retry. Bodies are sent as given
+   * (a stream is read once, to be sent again); a `Request` passed in stays usable. HTTP errors
+   * resolve as responses, as with `fetch`.
+   * @throws {@link AuthError} `origin_not_allowed`, `invalid_argument` (a URL that does not parse
+   *   or has a user name or password), `network_error` (also for a DPoP nonce the page cannot
+   *   read: see its message), and whatever {@link Auth.getAccessToken} throws.
    * @see {@link https://www.rfc-editor.org/rfc/rfc6750#section-3.1 | RFC 6750 section 3.1}
    */
   authFetch: AuthFetch
   /**
-   * Revokes the refresh token when the server has a revocation endpoint, clears everything this
-   * client stored (session, transactions), tells the other tabs, and, unless `localOnly`, ends the
-   * session at the authorization server (navigating to its `end_session_endpoint` with
-   * `id_token_hint` and `post_logout_redirect_uri`). A failed revocation does not stop the logout.
+   * Clears everything this client stored (session, DPoP key, transactions), revokes the refresh
+   * token when the server has a revocation endpoint, tells the other tabs, and, unless
+   * `localOnly`, ends the session at the authorization server (navigating to its
+   * `end_session_endpoint` with `id_token_hint` and `post_logout_redirect_uri`). The state turns
+   * `unauthenticated` once the revocation request is on its way; it is sent with `keepalive`, so
+   * an app that leaves the page at that moment does not cancel it. A failed revocation does not
+   * stop the logout.
    * @throws {@link AuthError} `invalid_argument` (bad `returnTo`), `discovery_failed` (the local
    *   session is cleared anyway).
    * @see {@link https://www.rfc-editor.org/rfc/rfc7009 | RFC 7009},

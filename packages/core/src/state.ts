@@ -28,7 +28,10 @@ export interface AuthState {
   readonly refreshedAt: number | null
   /** The {@link Auth.tabId} of the tab that did the last refresh, or `null`. */
   readonly refreshedBy: string | null
-  /** Whether the session's tokens are DPoP-bound (sender-constrained, RFC 9449). */
+  /**
+   * Whether the access token is DPoP-bound (sender-constrained, RFC 9449) and sent with proofs.
+   * `false` for a Bearer access token, even when the server bound the refresh token alone.
+   */
   readonly dpop: boolean
 }
 
