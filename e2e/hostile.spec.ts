@@ -259,7 +259,7 @@ test('control: with DPoP advertised, the code exchange carries a proof and gets 
   expect(log.token.map((request) => request.dpop)).toEqual([true])
 })
 
-test('a Bearer token where a DPoP-bound one was requested is refused with token_request_failed', async ({
+test('a Bearer access token for a DPoP request is used as Bearer: only the refresh token is bound (RFC 9449 section 5)', async ({
   page,
 }) => {
   const outcome = await signInAgainst(
@@ -267,8 +267,21 @@ test('a Bearer token where a DPoP-bound one was requested is refused with token_
     { dpop: true, token: { tokenType: 'Bearer' } },
     { dpop: 'auto' },
   )
-  await expectRefused(page, outcome, 'token_request_failed')
+  expect(outcome.failure).toBeNull()
+  expect(outcome).toMatchObject({ status: 'authenticated', dpop: false })
   expect((await hostileLog()).token.map((request) => request.dpop)).toEqual([true])
+})
+
+test('a DPoP token where a Bearer one was requested is refused with token_request_failed', async ({
+  page,
+}) => {
+  const outcome = await signInAgainst(
+    page,
+    { dpop: true, token: { tokenType: 'DPoP' } },
+    { dpop: false },
+  )
+  await expectRefused(page, outcome, 'token_request_failed')
+  expect((await hostileLog()).token.map((request) => request.dpop)).toEqual([false])
 })
 
 test('a token error with script in error_description is token_request_failed, kept as text only', async ({

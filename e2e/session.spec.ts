@@ -213,6 +213,8 @@ for (const failure of ['HTTP 500', 'dropped connection'] as const) {
     await expect(page.getByTestId('status')).toHaveText('authenticated')
     expect(await readStoredSession(page), 'the session survives in storage').toBeDefined()
 
+    // One failure backs off for 1 s: a call sooner would get the same error without a request.
+    await page.waitForTimeout(1_100)
     await callApi(page)
     await expect(page.getByTestId('api-result')).toContainText('HTTP 200')
     await expect(page.getByTestId('status')).toHaveText('authenticated')
