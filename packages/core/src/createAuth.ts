@@ -559,7 +559,7 @@ function browserAuth(cfg: ResolvedConfig, platform: Platform): Auth {
       fail(
         new AuthError(
           'storage_unavailable',
-          'handleRedirect() could not read the login transaction from IndexedDB.',
+          'handleRedirect() could not read the login transaction: IndexedDB and sessionStorage both failed.',
           { cause: error },
         ),
       )

@@ -1,7 +1,7 @@
 // DPoP (RFC 9449): one non-extractable key pair per issuer + client, kept in IndexedDB.
 import * as oauth from 'oauth4webapi'
 import { AuthError } from './errors.js'
-import type { KeyValueStore } from './lib/kv.js'
+import { getRetrying, type KeyValueStore } from './lib/kv.js'
 
 interface StoredKey {
   alg: string
@@ -119,15 +119,8 @@ export class DpopKeys {
     return found.handle
   }
 
-  /** Reads the stored key, trying again twice: IndexedDB connections drop now and then (Safari). */
-  async #read(): Promise<unknown> {
-    for (let attempt = 1; ; attempt++) {
-      try {
-        return await this.#kv.get<unknown>(this.#key)
-      } catch (error) {
-        if (attempt === 3) throw error
-      }
-    }
+  #read(): Promise<unknown> {
+    return getRetrying(this.#kv, this.#key)
   }
 
   async #bind(keyPair: CryptoKeyPair): Promise<BoundKey> {

@@ -1,7 +1,7 @@
 // The signed-in session: tokens and the user's claims, kept in memory and, when asked, in IndexedDB.
 import type { IDToken, TokenEndpointResponse } from 'oauth4webapi'
 import { AuthError } from './errors.js'
-import type { KeyValueStore } from './lib/kv.js'
+import { getRetrying, type KeyValueStore } from './lib/kv.js'
 import type { User } from './state.js'
 
 /** What the SDK keeps for a signed-in user. */
@@ -140,7 +140,7 @@ export class SessionStore {
     if (!this.#shared) return this.#current
     let stored: unknown
     try {
-      stored = await this.#kv.get(this.#key)
+      stored = await getRetrying(this.#kv, this.#key)
     } catch (error) {
       this.#degrade('could not be read', error)
       return this.#current

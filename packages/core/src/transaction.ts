@@ -1,5 +1,5 @@
 // One-time login transactions: what login() must remember for handleRedirect() after the redirect.
-import type { KeyValueStore } from './lib/kv.js'
+import { type KeyValueStore, takeFrom } from './lib/kv.js'
 
 /** How long a started login may take before its callback is refused. */
 export const TRANSACTION_LIFETIME_MS = 10 * 60 * 1000
@@ -29,7 +29,8 @@ export type TakeResult =
 
 /**
  * Stores transactions for one issuer + client. {@link TransactionStore.take} deletes what it
- * returns, so a callback can be used once only.
+ * returns, atomically where the store has {@link KeyValueStore.take}, so a callback can be used
+ * once only.
  */
 export class TransactionStore {
   readonly #kv: KeyValueStore
@@ -46,10 +47,9 @@ export class TransactionStore {
 
   /** Removes and returns the transaction for `state`, refusing it when older than its lifetime. */
   async take(state: string, now: number): Promise<TakeResult> {
-    const key = this.#prefix + state
-    const transaction = await this.#kv.get<Transaction>(key)
+    // Read and deleted in one step, so of two pages loading the same callback only one finds it.
+    const transaction = await takeFrom<Transaction>(this.#kv, this.#prefix + state)
     if (transaction !== undefined) {
-      await this.#kv.del(key)
       if (!isTransaction(transaction) || transaction.state !== state) return { kind: 'expired' }
       if (now - transaction.createdAt > TRANSACTION_LIFETIME_MS || now < transaction.createdAt) {
         return { kind: 'expired' }

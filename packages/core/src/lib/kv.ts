@@ -1,5 +1,5 @@
 // The key-value storage the SDK writes to: IndexedDB in browsers, a Map in tests and as a fallback.
-import { createStore, del, get, keys, set, type UseStore } from 'idb-keyval'
+import { createStore, del, get, keys, promisifyRequest, set, type UseStore } from 'idb-keyval'
 
 /** A small async key-value store. */
 export interface KeyValueStore {
@@ -7,22 +7,71 @@ export interface KeyValueStore {
   set(key: string, value: unknown): Promise<void>
   del(key: string): Promise<void>
   keys(): Promise<string[]>
+  /**
+   * Removes `key` and returns what it held, as one step no other tab can interleave with: of two
+   * pages taking the same key at once, only one gets the value. Login transactions are taken this
+   * way, so a callback URL loaded in two pages at once exchanges its code once.
+   *
+   * Optional so that stores written before it keep working: without it the SDK reads, then
+   * deletes, and two pages loading the same callback at the same moment may both send the code
+   * (the server refuses the second, and may revoke what it issued for the first).
+   */
+  take?<T>(key: string): Promise<T | undefined>
+}
+
+/**
+ * Reads `key`, twice more when the store fails: an IndexedDB connection can drop (Safari) and the
+ * next attempt reopens it. Used where a failed read must not be mistaken for "nothing stored".
+ */
+export async function getRetrying<T>(store: KeyValueStore, key: string): Promise<T | undefined> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await store.get<T>(key)
+    } catch (error) {
+      if (attempt === 3) throw error
+    }
+  }
+}
+
+/** {@link KeyValueStore.take}, or a get then a del for a store without it. */
+export async function takeFrom<T>(store: KeyValueStore, key: string): Promise<T | undefined> {
+  if (store.take) return store.take<T>(key)
+  const value = await store.get<T>(key)
+  if (value !== undefined) await store.del(key)
+  return value
 }
 
 /** IndexedDB through idb-keyval. The database is opened on first use, so import stays SSR-safe. */
 export function indexedDbStore(dbName = 'latchkey', storeName = 'kv'): KeyValueStore {
   let store: UseStore | undefined
-  const use = (): UseStore => {
+  // async, so that a synchronous throw (indexedDB.open refused) becomes a rejection. A failure
+  // drops the connection: a lost one (Safari drops them now and then) is reopened on the next call.
+  const use = async <T>(op: (store: UseStore) => Promise<T>): Promise<T> => {
     if (typeof indexedDB === 'undefined') throw new Error('IndexedDB is not available')
     store ??= createStore(dbName, storeName)
-    return store
+    try {
+      return await op(store)
+    } catch (error) {
+      store = undefined
+      throw error
+    }
   }
   return {
-    // async, so that a synchronous throw (indexedDB.open refused) becomes a rejection.
-    get: async (key) => get(key, use()),
-    set: async (key, value) => set(key, value, use()),
-    del: async (key) => del(key, use()),
-    keys: async () => (await keys(use())).filter((key): key is string => typeof key === 'string'),
+    get: (key) => use((db) => get(key, db)),
+    set: (key, value) => use((db) => set(key, value, db)),
+    del: (key) => use((db) => del(key, db)),
+    keys: async () =>
+      (await use((db) => keys(db))).filter((key): key is string => typeof key === 'string'),
+    // Readwrite transactions on one object store run one at a time, across tabs; the value is
+    // returned only once its deletion is committed.
+    take: (key) =>
+      use((db) =>
+        db('readwrite', (kv) => {
+          const request = kv.get(key)
+          kv.delete(key)
+          return promisifyRequest(kv.transaction).then(() => request.result)
+        }),
+      ),
   }
 }
 
@@ -39,6 +88,12 @@ export function memoryStore(): KeyValueStore {
       map.delete(key)
     },
     keys: async () => [...map.keys()],
+    // Synchronous between the read and the delete, so atomic.
+    take: async <T>(key: string) => {
+      const value = map.get(key) as T | undefined
+      map.delete(key)
+      return value
+    },
   }
 }
 
@@ -47,13 +102,15 @@ export function memoryStore(): KeyValueStore {
  * IndexedDB fails, never for tokens.
  */
 export function webStorageStore(storage: () => Storage, prefix = 'latchkey:'): KeyValueStore {
+  const read = <T>(key: string): T | undefined => {
+    const raw = storage().getItem(prefix + key)
+    return raw === null ? undefined : (JSON.parse(raw) as T)
+  }
+  const remove = (key: string) => storage().removeItem(prefix + key)
   return {
-    get: async <T>(key: string) => {
-      const raw = storage().getItem(prefix + key)
-      return raw === null ? undefined : (JSON.parse(raw) as T)
-    },
+    get: async (key) => read(key),
     set: async (key, value) => storage().setItem(prefix + key, JSON.stringify(value)),
-    del: async (key) => storage().removeItem(prefix + key),
+    del: async (key) => remove(key),
     keys: async () => {
       const all = storage()
       const found: string[] = []
@@ -63,12 +120,22 @@ export function webStorageStore(storage: () => Storage, prefix = 'latchkey:'): K
       }
       return found
     },
+    // Synchronous, so atomic; an unreadable value is removed all the same.
+    take: async (key) => {
+      try {
+        return read(key)
+      } finally {
+        remove(key)
+      }
+    },
   }
 }
 
 /**
- * Uses `primary` until it fails once, then `fallback` for the rest of the page's life, calling
- * `onFail` that one time. Keeps the SDK working when IndexedDB is blocked or broken.
+ * Writes to `primary` until it fails once, then to `fallback` for the rest of the page's life,
+ * calling `onFail` that one time. Reads, takes and deletes look in both, `primary` first: what an
+ * earlier page wrote is in `fallback` if `primary` failed there, even when it works here. Keeps
+ * login working when IndexedDB is blocked or broken.
  */
 export function withFallback(
   primary: KeyValueStore,
@@ -76,21 +143,41 @@ export function withFallback(
   onFail: (error: unknown) => void,
 ): KeyValueStore {
   let degraded = false
-  const run = async <T>(op: (store: KeyValueStore) => Promise<T>): Promise<T> => {
-    if (!degraded) {
-      try {
-        return await op(primary)
-      } catch (error) {
-        degraded = true
-        onFail(error)
-      }
+  // What `fallback` answers; while `primary` works, a fallback that fails (sessionStorage blocked)
+  // holds nothing.
+  const fromFallback = async <T>(op: (store: KeyValueStore) => Promise<T>) => {
+    try {
+      return await op(fallback)
+    } catch (error) {
+      if (degraded) throw error
     }
-    return op(fallback)
+  }
+  // What `primary` answers, or undefined when it fails.
+  const fromPrimary = async <T>(op: (store: KeyValueStore) => Promise<T>) => {
+    try {
+      return await op(primary)
+    } catch (error) {
+      if (!degraded) onFail(error)
+      degraded = true
+    }
   }
   return {
-    get: (key) => run((store) => store.get(key)),
-    set: (key, value) => run((store) => store.set(key, value)),
-    del: (key) => run((store) => store.del(key)),
-    keys: () => run((store) => store.keys()),
+    get: async (key) =>
+      (await fromPrimary((store) => store.get(key))) ?? fromFallback((store) => store.get(key)),
+    take: async (key) =>
+      (await fromPrimary((store) => takeFrom(store, key))) ??
+      fromFallback((store) => takeFrom(store, key)),
+    set: async (key, value) => {
+      if (!degraded) await fromPrimary((store) => store.set(key, value))
+      if (degraded) await fallback.set(key, value)
+    },
+    del: async (key) => {
+      await fromPrimary((store) => store.del(key))
+      await fromFallback((store) => store.del(key))
+    },
+    keys: async () => [
+      ...((await fromPrimary((store) => store.keys())) ?? []),
+      ...((await fromFallback((store) => store.keys())) ?? []),
+    ],
   }
 }
