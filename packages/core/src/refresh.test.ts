@@ -1,32 +1,8 @@
 import { describe, expect, it, vi } from 'vitest'
 import { API, config, fakeWorld, rejection, settle } from './__tests__/fakeWorld.js'
-import type { AuthConfig } from './config.js'
+import { openTab, persisted, signIn } from './__tests__/tabs.js'
 import { createAuth } from './createAuth.js'
 import type { KeyValueStore } from './lib/kv.js'
-
-type World = ReturnType<typeof fakeWorld>
-const persisted: Partial<AuthConfig> = {
-  storage: 'indexeddb',
-  apiOrigins: [API],
-  autoRefresh: false,
-}
-
-/** Signs in on a new tab of `world` and returns its Auth. */
-async function signIn(world: World, extra: Partial<AuthConfig> = {}) {
-  const tab = world.tab()
-  const auth = createAuth({ ...config, ...persisted, ...extra }, tab.platform)
-  await auth.login()
-  await auth.handleRedirect(tab.callbackFor())
-  return { tab, auth }
-}
-
-/** Opens another tab of the app, which restores the persisted session. */
-async function openTab(world: World, extra: Partial<AuthConfig> = {}) {
-  const tab = world.tab()
-  const auth = createAuth({ ...config, ...persisted, ...extra }, tab.platform)
-  await auth.getAccessToken().catch(() => undefined) // waits for the restore
-  return { tab, auth }
-}
 
 describe('refresh on read', () => {
   it('shares one refresh among concurrent calls in a tab', async () => {

@@ -5,31 +5,10 @@ import { createAuth } from '../createAuth.js'
 import type { KeyValueStore } from '../lib/kv.js'
 import type { Session } from '../session.js'
 import { API, config, fakeWorld, rejection, settle } from './fakeWorld.js'
+import { openTab, persisted, signIn, type World } from './tabs.js'
 
-type World = ReturnType<typeof fakeWorld>
 const SESSION = `latchkey:${config.issuer}/:spa:session`
 const KEY = `latchkey:${config.issuer}/:spa:dpop-key`
-const persisted: Partial<AuthConfig> = {
-  storage: 'indexeddb',
-  apiOrigins: [API],
-  autoRefresh: false,
-}
-
-async function signIn(world: World, extra: Partial<AuthConfig> = {}) {
-  const tab = world.tab()
-  const auth = createAuth({ ...config, ...persisted, ...extra }, tab.platform)
-  await auth.login()
-  await auth.handleRedirect(tab.callbackFor())
-  return { tab, auth }
-}
-
-async function openTab(world: World, extra: Partial<AuthConfig> = {}, storage?: KeyValueStore) {
-  const tab = world.tab()
-  if (storage !== undefined) tab.platform.storage = storage
-  const auth = createAuth({ ...config, ...persisted, ...extra }, tab.platform)
-  await auth.getAccessToken().catch(() => undefined) // waits for the restore
-  return { tab, auth }
-}
 
 const storedSession = (world: World) => world.storage.get<Session>(SESSION)
 
