@@ -165,6 +165,22 @@ describe('createAuthFetch', () => {
     expect(credentials).not.toHaveBeenCalled()
   })
 
+  it('refuses a GET with a body, or a Request already read, with invalid_argument', async () => {
+    const { authFetch, fetch, credentials } = setup([])
+    const used = new Request('https://api.example.com/me', { method: 'POST', body: 'x' })
+    await used.text()
+    for (const call of [
+      () => authFetch('https://api.example.com/me', { method: 'GET', body: 'x' }),
+      () => authFetch(used),
+    ]) {
+      const error = await call().catch((e: unknown) => e)
+      expect(error).toBeInstanceOf(AuthError)
+      expect(error).toMatchObject({ code: 'invalid_argument' })
+    }
+    expect(fetch).not.toHaveBeenCalled()
+    expect(credentials).not.toHaveBeenCalled()
+  })
+
   it('never retries more than once', async () => {
     const { authFetch, sent, replaced } = setup([
       challenge(401, 'invalid_token'),

@@ -96,8 +96,16 @@ export function createAuthFetch(deps: AuthFetchDeps): AuthFetch {
   return async (input, init) => {
     const url = checkTokenTarget(input, deps.base(), deps.allowedOrigins())
     const what = `authFetch(${url.origin}${url.pathname})`
-    // A copy of a Request takes its body; a clone leaves the caller's usable.
-    const request = new Request(input instanceof Request ? input.clone() : url, init)
+    let request: Request
+    try {
+      // A copy of a Request takes its body; a clone leaves the caller's usable.
+      request = new Request(input instanceof Request ? input.clone() : url, init)
+    } catch (cause) {
+      // A GET with a body, a Request whose body was read, a bad option: before any request.
+      throw new AuthError('invalid_argument', `${what} was given an unusable request: ${cause}`, {
+        cause,
+      })
+    }
     let body = init?.body
     if (reusable(body)) {
       // fetch() sets a FormData body's Content-Type with a boundary of its own making; the one
