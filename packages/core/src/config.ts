@@ -66,6 +66,16 @@ export interface AuthConfig {
    */
   autoRefresh?: boolean
   /**
+   * Restores a session that could not be kept (a Bearer session under `storage: 'auto'` lives in
+   * memory only) when the page loads: if this browser was signed in to this issuer and client
+   * before (a marker without tokens or user data, cleared on logout and when the session ends),
+   * {@link Auth.loginSilently} is tried once while the state is `loading`; an ordinary
+   * `login_required` settles quietly to `unauthenticated`. A first visit makes no request. `false`
+   * never tries.
+   * @default 'auto'
+   */
+  silentLogin?: 'auto' | false
+  /**
    * Sender-constrained tokens (RFC 9449). `'auto'` uses DPoP when the server's metadata lists
    * `dpop_signing_alg_values_supported` (ES256 preferred) and Bearer otherwise; `true` requires it
    * (sign-in fails with `config_invalid` against a server without DPoP); `false` never sends DPoP.
@@ -104,6 +114,7 @@ export interface ResolvedConfig {
   storage: StorageMode
   refreshLeeway: number
   clockTolerance: number
+  silentLogin: 'auto' | false
   autoRefresh: boolean
   dpop: 'auto' | boolean
   timeoutMs: number
@@ -122,6 +133,7 @@ const KNOWN_OPTIONS = new Set([
   'storage',
   'refreshLeeway',
   'clockTolerance',
+  'silentLogin',
   'autoRefresh',
   'dpop',
   'timeoutMs',
@@ -245,6 +257,10 @@ export function resolveConfig(config: AuthConfig): ResolvedConfig {
   }
   const refreshLeeway = seconds('refreshLeeway')
   const clockTolerance = seconds('clockTolerance')
+  const silentLogin = config.silentLogin ?? 'auto'
+  if (silentLogin !== 'auto' && silentLogin !== false) {
+    throw invalid(`\`silentLogin\` must be 'auto' or false (got ${JSON.stringify(silentLogin)}).`)
+  }
   const autoRefresh = config.autoRefresh ?? true
   if (typeof autoRefresh !== 'boolean') throw invalid('`autoRefresh` must be true or false.')
   const dpop = config.dpop ?? 'auto'
@@ -268,6 +284,7 @@ export function resolveConfig(config: AuthConfig): ResolvedConfig {
     storage,
     refreshLeeway,
     clockTolerance,
+    silentLogin,
     autoRefresh,
     dpop,
     timeoutMs,

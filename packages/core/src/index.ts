@@ -1,13 +1,15 @@
 // @latchkey/core: OAuth 2 / OpenID Connect for browsers and single-page apps.
-export type { AuthFetch } from './authFetch.js'
-export type { AuthConfig, StorageMode } from './config.js'
 export type {
   Auth,
   GetAccessTokenOptions,
   LoginOptions,
   LogoutOptions,
+  PopupLoginOptions,
   RedirectResult,
-} from './createAuth.js'
+  SilentLoginOptions,
+} from './auth.js'
+export type { AuthFetch } from './authFetch.js'
+export type { AuthConfig, StorageMode } from './config.js'
 export { createAuth } from './createAuth.js'
 export type { AuthErrorCode, AuthErrorDetails } from './errors.js'
 export { AuthError, isAuthError } from './errors.js'

@@ -29,6 +29,11 @@ export interface Platform {
   storage: KeyValueStore
   /** Per-tab storage that survives a redirect, for login transactions when `storage` fails. */
   tabStorage: KeyValueStore
+  /**
+   * Small non-secret flags shared by the tabs and kept across visits (localStorage): whether this
+   * browser was signed in before, for the silent restore on load. Never a token.
+   */
+  flags: KeyValueStore
   /** Runs `task` while holding the cross-tab lock `name` (Web Locks), one holder at a time. */
   withLock<T>(name: string, task: () => Promise<T>): Promise<T>
   /** Opens a channel to the other tabs, or returns `null` where there is none. */
@@ -55,6 +60,7 @@ export function browserPlatform(): Platform {
     replaceUrl: (url) => window.history.replaceState(window.history.state, '', url),
     storage: indexedDbStore(),
     tabStorage: webStorageStore(() => window.sessionStorage),
+    flags: webStorageStore(() => window.localStorage, ''),
     withLock: (name, task) => {
       if (typeof navigator !== 'undefined' && navigator.locks) {
         // The DOM typing sees the callback's promise as the lock's value; the browser unwraps it.

@@ -22,6 +22,8 @@ export interface Session {
   idToken?: string
   scope?: string
   user: User | null
+  /** Whether the sign-in was silent (`prompt=none` in a hidden iframe). */
+  silent?: boolean
   /** When the tokens were last refreshed, and by which tab; `null` until the first refresh. */
   refreshedAt: number | null
   refreshedBy: string | null
@@ -55,6 +57,7 @@ export function sessionFromTokenResponse(
   if (idToken !== undefined) session.idToken = idToken
   if (scope !== undefined) session.scope = scope
   if (dpopJkt !== undefined) session.dpopJkt = dpopJkt
+  if (previous?.silent) session.silent = true
   return session
 }
 
@@ -73,6 +76,7 @@ export function isSession(value: unknown): value is Session {
     // A DPoP access token is unusable without knowing its key.
     (s.tokenType !== 'dpop' || typeof s.dpopJkt === 'string') &&
     typeof s.issuedAt === 'number' &&
+    (s.silent === undefined || typeof s.silent === 'boolean') &&
     nullableNumber(s.expiresAt) &&
     optionalString(s.refreshToken) &&
     optionalString(s.idToken) &&

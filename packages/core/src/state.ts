@@ -33,6 +33,23 @@ export interface AuthState {
    * `false` for a Bearer access token, even when the server bound the refresh token alone.
    */
   readonly dpop: boolean
+  /**
+   * Whether the session came from a silent sign-in (`prompt=none` in a hidden iframe: the restore
+   * on load, or {@link Auth.loginSilently}), so no visible sign-in happened.
+   */
+  readonly silent: boolean
+}
+
+/** The state of a tab with nobody signed in. */
+export const SIGNED_OUT: AuthState = {
+  status: 'unauthenticated',
+  user: null,
+  error: null,
+  expiresAt: null,
+  refreshedAt: null,
+  refreshedBy: null,
+  dpop: false,
+  silent: false,
 }
 
 /** Receives every new state. */
@@ -60,7 +77,8 @@ export class StateStore {
       current.expiresAt === next.expiresAt &&
       current.refreshedAt === next.refreshedAt &&
       current.refreshedBy === next.refreshedBy &&
-      current.dpop === next.dpop
+      current.dpop === next.dpop &&
+      current.silent === next.silent
     ) {
       return
     }

@@ -17,6 +17,12 @@ export interface Transaction {
   dpop?: boolean
   /** The `max_age` sent, which the ID token's `auth_time` must satisfy. */
   maxAge?: number
+  /**
+   * Set when the response comes back in a popup or a hidden iframe: its callback page hands it
+   * to the window that started the sign-in, which completes it.
+   */
+  relay?: 'popup' | 'frame'
+
   returnTo: string
   createdAt: number
 }
@@ -60,6 +66,12 @@ export class TransactionStore {
     return { kind: 'missing', otherPending: others.length > 0 }
   }
 
+  /** How the response to `state` comes back (see {@link Transaction.relay}), without taking it. */
+  async relayOf(state: string): Promise<Transaction['relay']> {
+    const transaction = await this.#kv.get<Transaction>(this.#prefix + state).catch(() => undefined)
+    return isTransaction(transaction) ? transaction.relay : undefined
+  }
+
   /** Deletes transactions older than their lifetime (and unreadable ones). */
   async purgeExpired(now: number): Promise<void> {
     for (const key of await this.#ownKeys()) {
@@ -92,6 +104,7 @@ function isTransaction(value: unknown): value is Transaction {
     (t.nonce === undefined || typeof t.nonce === 'string') &&
     (t.dpop === undefined || typeof t.dpop === 'boolean') &&
     (t.maxAge === undefined || typeof t.maxAge === 'number') &&
+    (t.relay === undefined || t.relay === 'popup' || t.relay === 'frame') &&
     typeof t.returnTo === 'string' &&
     typeof t.createdAt === 'number'
   )

@@ -73,6 +73,7 @@ interface Timer {
 export function fakeWorld(options: WorldOptions = {}) {
   let now = Date.now()
   const storage: KeyValueStore = memoryStore()
+  const flags: KeyValueStore = memoryStore()
   const listeners = new Set<{ tab: number; listener: (message: TabMessage) => void }>()
   // One queue per lock name, as with Web Locks: different names never wait for each other.
   const lockQueues = new Map<string, Promise<unknown>>()
@@ -234,6 +235,7 @@ export function fakeWorld(options: WorldOptions = {}) {
       },
       storage,
       tabStorage: memoryStore(),
+      flags,
       withLock: (name, task) => {
         const run = (lockQueues.get(name) ?? Promise.resolve()).then(task, task)
         lockQueues.set(
@@ -293,6 +295,8 @@ export function fakeWorld(options: WorldOptions = {}) {
     /** The world's options; tests may change them as they go. */
     options,
     storage,
+    /** localStorage: the signed-in marker. */
+    flags,
     holds,
     /** Holds the next token response until the returned function is called. */
     hold(): () => void {

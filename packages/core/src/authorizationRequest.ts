@@ -1,0 +1,145 @@
+// The authorization request (RFC 6749 section 4.1.1 with PKCE), shared by redirect, popup and iframe.
+import * as oauth from 'oauth4webapi'
+import type { LoginOptions } from './auth.js'
+import { isCallbackUrl } from './callbackUrl.js'
+import type { AuthContext } from './context.js'
+import { type BoundKey, pickDpopAlg } from './dpop.js'
+import { AuthError } from './errors.js'
+import { sanitizeReturnTo } from './returnTo.js'
+import type { Transaction } from './transaction.js'
+
+// Authorization request parameters that only the SDK may set.
+const RESERVED_PARAMS = new Set([
+  'client_id',
+  'redirect_uri',
+  'response_type',
+  'response_mode',
+  'scope',
+  'state',
+  'nonce',
+  'code_challenge',
+  'code_challenge_method',
+  'resource',
+  'request',
+  'request_uri',
+  'prompt',
+  'login_hint',
+  'max_age',
+  'dpop_jkt',
+])
+
+/** A started authorization request: where to send the browser, and its `state`. */
+export interface AuthorizationRequest {
+  url: string
+  state: string
+}
+
+/**
+ * Checks the options, stores a one-time transaction and builds the authorization URL.
+ * @param relay how the response comes back when not by a redirect of this page: through a popup
+ *   or an iframe, whose callback page hands it to this page.
+ * @throws {@link AuthError} `invalid_argument`, `config_invalid` (`dpop: true` against a server
+ *   without DPoP), `storage_unavailable`, and what discovery throws.
+ */
+export async function startAuthorization(
+  ctx: AuthContext,
+  options: LoginOptions,
+  relay?: Transaction['relay'],
+): Promise<AuthorizationRequest> {
+  const { cfg, platform, transactions } = ctx
+  const page = platform.currentUrl()
+  const returnTo =
+    options.returnTo === undefined
+      ? isCallbackUrl(page, cfg.redirectUrl)
+        ? '/'
+        : `${page.pathname}${page.search}${page.hash}`
+      : sanitizeReturnTo(options.returnTo, page.origin)
+  const { maxAge } = options
+  if (maxAge !== undefined && !(Number.isInteger(maxAge) && maxAge >= 0)) {
+    throw new AuthError(
+      'invalid_argument',
+      'login() maxAge must be a whole number of seconds, 0 or more.',
+    )
+  }
+  const extra = options.params ?? {}
+  for (const [name, value] of Object.entries(extra)) {
+    if (RESERVED_PARAMS.has(name) || typeof value !== 'string') {
+      throw new AuthError(
+        'invalid_argument',
+        `login() params cannot set "${name}"${typeof value !== 'string' ? ' to a non-string' : ''}: use the matching option instead.`,
+      )
+    }
+  }
+
+  const as = await ctx.discover()
+  const dpop = await dpopForNewSession(ctx, as)
+  const codeVerifier = oauth.generateRandomCodeVerifier()
+  const state = oauth.generateRandomState()
+  const nonce = cfg.scope.split(' ').includes('openid') ? oauth.generateRandomNonce() : undefined
+  try {
+    await transactions.purgeExpired(platform.now())
+    await transactions.save({
+      state,
+      issuer: as.issuer,
+      clientId: cfg.clientId,
+      redirectUri: cfg.redirectUri,
+      codeVerifier,
+      ...(nonce === undefined ? {} : { nonce }),
+      dpop: dpop !== undefined,
+      ...(maxAge === undefined ? {} : { maxAge }),
+      ...(relay === undefined ? {} : { relay }),
+      returnTo,
+      createdAt: platform.now(),
+    })
+  } catch (error) {
+    throw new AuthError(
+      'storage_unavailable',
+      'The sign-in could not store its one-time transaction: IndexedDB and sessionStorage both refused it.',
+      { cause: error },
+    )
+  }
+
+  const url = new URL(as.authorization_endpoint as string)
+  const params = url.searchParams
+  params.set('client_id', cfg.clientId)
+  params.set('redirect_uri', cfg.redirectUri)
+  params.set('response_type', 'code')
+  params.set('scope', cfg.scope)
+  params.set('state', state)
+  if (nonce !== undefined) params.set('nonce', nonce)
+  params.set('code_challenge', await oauth.calculatePKCECodeChallenge(codeVerifier))
+  params.set('code_challenge_method', 'S256')
+  if (cfg.resource !== undefined) params.set('resource', cfg.resource)
+  // Binds the authorization code to this key (RFC 9449 section 10). A key that IndexedDB refused
+  // lives in this page only: a redirect's callback page will have another, so its code stays
+  // unbound; a popup or iframe hands the code back to this page, which has the key.
+  if (dpop !== undefined && (ctx.keys.persistent || relay !== undefined)) {
+    params.set('dpop_jkt', dpop.jkt)
+  }
+  if (options.prompt !== undefined) params.set('prompt', options.prompt)
+  if (options.loginHint !== undefined) params.set('login_hint', options.loginHint)
+  if (maxAge !== undefined) params.set('max_age', String(maxAge))
+  for (const [name, value] of Object.entries(extra)) params.set(name, value)
+  return { url: url.href, state }
+}
+
+/**
+ * The DPoP key for a new sign-in: per `dpop` and the server's metadata.
+ * @throws {@link AuthError} `config_invalid` for `dpop: true` with a server without DPoP.
+ */
+async function dpopForNewSession(
+  ctx: AuthContext,
+  as: oauth.AuthorizationServer,
+): Promise<BoundKey | undefined> {
+  const { dpop } = ctx.cfg
+  if (dpop === false) return undefined
+  const alg = pickDpopAlg(as.dpop_signing_alg_values_supported)
+  if (alg !== undefined) return ctx.keys.handle(alg)
+  if (dpop === true) {
+    throw new AuthError(
+      'config_invalid',
+      "Invalid Latchkey configuration: `dpop: true`, but the server does not support DPoP (no dpop_signing_alg_values_supported); use dpop: 'auto' to allow Bearer.",
+    )
+  }
+  return undefined
+}

@@ -1,0 +1,166 @@
+// Completing an authorization response: validation against its one-time transaction, the code
+// exchange and the new session. The same for a redirect, a popup and an iframe.
+import * as oauth from 'oauth4webapi'
+import type { RedirectResult } from './auth.js'
+import { callbackDefect } from './callbackUrl.js'
+import type { AuthContext } from './context.js'
+import type { BoundKey } from './dpop.js'
+import { AuthError } from './errors.js'
+import { toAuthError } from './lib/toAuthError.js'
+import { safeReturnTo } from './returnTo.js'
+import { sessionFromTokenResponse } from './session.js'
+import { checkTokens, retryOnNonce, tokenError, tokenRequestOptions } from './tokenEndpoint.js'
+import type { TakeResult } from './transaction.js'
+
+/**
+ * Validates the authorization response in `url` against its transaction (taken first, so it is
+ * used once), exchanges the code and saves the session. Every failure is shown in the state too.
+ * @throws {@link AuthError} `state_mismatch`, `transaction_missing`, `issuer_mismatch`,
+ *   `authorization_denied`, `invalid_callback`, `token_request_failed`, `id_token_invalid`,
+ *   `network_error`, `timeout`, `discovery_failed`, `storage_unavailable`.
+ */
+export async function completeCallback(ctx: AuthContext, url: URL): Promise<RedirectResult> {
+  const { cfg, client } = ctx
+  ctx.loading()
+  const params = url.searchParams
+  const defect = callbackDefect(params)
+  const ambiguous = () =>
+    new AuthError('invalid_callback', `The callback URL is ambiguous: ${defect}.`)
+  const state = params.get('state')
+  if (state === null || state === '') {
+    ctx.fail(
+      defect === undefined
+        ? new AuthError(
+            'state_mismatch',
+            'The callback URL has no `state`: it was not started by login() in this browser.',
+          )
+        : ambiguous(),
+    )
+  }
+  let taken: TakeResult
+  try {
+    taken = await ctx.transactions.take(state, ctx.platform.now())
+  } catch (error) {
+    ctx.fail(
+      new AuthError(
+        'storage_unavailable',
+        'handleRedirect() could not read the login transaction: IndexedDB and sessionStorage both failed.',
+        { cause: error },
+      ),
+    )
+  }
+  // Checked after take() so that a tampered response also uses up its transaction.
+  if (defect !== undefined) ctx.fail(ambiguous())
+  if (taken.kind === 'expired') {
+    ctx.fail(
+      new AuthError(
+        'transaction_missing',
+        'This sign-in took longer than 10 minutes and has expired. Please sign in again.',
+      ),
+    )
+  }
+  if (taken.kind === 'missing') {
+    ctx.fail(
+      taken.otherPending
+        ? new AuthError(
+            'state_mismatch',
+            'The callback `state` does not match the sign-in started in this browser (a forged link?); please sign in again.',
+          )
+        : new AuthError(
+            'transaction_missing',
+            'No sign-in is pending for this callback: it was already used, or was not started in this browser.',
+          ),
+    )
+  }
+  const transaction = taken.transaction
+  if (
+    transaction.issuer !== cfg.issuer.href &&
+    new URL(transaction.issuer).href !== cfg.issuer.href
+  ) {
+    ctx.fail(
+      new AuthError('issuer_mismatch', 'This callback belongs to a sign-in with another issuer.'),
+    )
+  }
+
+  let as: oauth.AuthorizationServer
+  try {
+    as = await ctx.discover()
+  } catch (error) {
+    ctx.fail(toAuthError(error, 'discovery_failed', 'Discovery'))
+  }
+  let callbackParams: URLSearchParams
+  try {
+    callbackParams = oauth.validateAuthResponse(as, client, params, transaction.state)
+  } catch (error) {
+    ctx.fail(callbackError(error, params))
+  }
+
+  // The exchange and the save run under the refresh lock: a refresh in another tab cannot save
+  // its (older) session over this sign-in, and a logout cannot delete the key this sign-in binds.
+  const session = await ctx.withRefreshLock(async () => {
+    const what = 'The code exchange'
+    let tokens: oauth.TokenEndpointResponse
+    let claims: oauth.IDToken | undefined
+    let dpop: BoundKey | undefined
+    try {
+      dpop = transaction.dpop ? await ctx.keys.handle() : undefined
+      tokens = await retryOnNonce(async () =>
+        oauth.processAuthorizationCodeResponse(
+          as,
+          client,
+          await oauth.authorizationCodeGrantRequest(
+            as,
+            client,
+            oauth.None(),
+            callbackParams,
+            transaction.redirectUri,
+            transaction.codeVerifier,
+            tokenRequestOptions(ctx, dpop?.handle),
+          ),
+          {
+            expectedNonce: transaction.nonce ?? oauth.expectNoNonce,
+            requireIdToken: transaction.nonce !== undefined,
+            ...(transaction.maxAge === undefined ? {} : { maxAge: transaction.maxAge }),
+          },
+        ),
+      )
+      claims = checkTokens(ctx, tokens, dpop?.handle, what)
+    } catch (error) {
+      ctx.fail(tokenError(error, what))
+    }
+    const session = sessionFromTokenResponse(tokens, claims, ctx.platform.now(), dpop?.jkt)
+    if (transaction.relay === 'frame') session.silent = true
+    await ctx.sessions.save(session)
+    return session
+  })
+  ctx.show(session)
+  ctx.tell('login')
+  ctx.mark(true)
+  return { returnTo: safeReturnTo(transaction.returnTo, ctx.platform.currentUrl().origin) }
+}
+
+/** Classifies a failed authorization response check. */
+function callbackError(error: unknown, params: URLSearchParams): AuthError {
+  if (error instanceof oauth.AuthorizationResponseError) {
+    const description = error.error_description
+    return new AuthError(
+      'authorization_denied',
+      `The authorization server refused the sign-in: ${error.error}${description ? ` (${description})` : ''}.`,
+      description === undefined
+        ? { error: error.error }
+        : { error: error.error, errorDescription: description },
+    )
+  }
+  if (error instanceof oauth.OperationProcessingError && /"iss"/.test(error.message)) {
+    return new AuthError(
+      'issuer_mismatch',
+      params.has('iss')
+        ? "The callback's `iss` does not name the issuer this sign-in was started with (RFC 9207): possible mix-up attack."
+        : 'The callback has no `iss` although the server promises one (RFC 9207).',
+    )
+  }
+  if (error instanceof oauth.OperationProcessingError && /"state"/.test(error.message)) {
+    return new AuthError('state_mismatch', 'The callback `state` does not match its sign-in.')
+  }
+  return toAuthError(error, 'invalid_callback', 'The callback')
+}

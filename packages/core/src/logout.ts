@@ -1,0 +1,108 @@
+// Signing out: clear everything this client stored, revoke the refresh token, end the server session.
+import * as oauth from 'oauth4webapi'
+import type { LogoutOptions } from './auth.js'
+import type { AuthContext } from './context.js'
+import { requestOptions } from './discovery.js'
+import { AuthError } from './errors.js'
+import { toAuthError } from './lib/toAuthError.js'
+
+/** See {@link Auth.logout}. */
+export async function logout(ctx: AuthContext, options: LogoutOptions): Promise<void> {
+  const { cfg, platform, sessions, keys } = ctx
+  const origin = platform.currentUrl().origin
+  let target = cfg.postLogoutRedirectUri
+  if (options.returnTo !== undefined) {
+    let url: URL
+    try {
+      url = new URL(options.returnTo, platform.currentUrl())
+    } catch {
+      throw new AuthError('invalid_argument', 'logout() returnTo must be a URL on this app.')
+    }
+    if (url.origin !== origin) {
+      throw new AuthError('invalid_argument', "logout() returnTo must be on this app's origin.")
+    }
+    target = url.href
+  }
+  // Under the refresh lock, so that a refresh or sign-in running in another tab cannot save its
+  // session after this clear, the refresh token revoked below is the current one, and the key is
+  // not deleted under a sign-in that is binding its tokens to it.
+  const { session, dpop } = await ctx.withRefreshLock(async () => {
+    const session = await sessions.load()
+    // Taken before the key is deleted: a bound refresh token is revoked with a proof.
+    const dpop =
+      session?.dpopJkt === undefined
+        ? undefined
+        : await keys.forSession(session.dpopJkt).catch(() => undefined)
+    await sessions.clear()
+    await keys.delete()
+    return { session, dpop }
+  })
+  ctx.mark(false)
+  await ctx.transactions.clear().catch(() => undefined)
+  let as: oauth.AuthorizationServer
+  let revoked: Promise<void> | undefined
+  try {
+    as = await ctx.discover()
+    if (session?.refreshToken !== undefined && as.revocation_endpoint !== undefined) {
+      // The state changes only once the revocation is on its way (and it survives navigation),
+      // so an app that navigates away on `unauthenticated` does not cancel it.
+      let sent: () => void = () => undefined
+      const onItsWay = new Promise<void>((resolve) => (sent = resolve))
+      revoked = revoke(ctx, as, session.refreshToken, dpop, sent)
+      await Promise.race([onItsWay, revoked])
+    }
+  } finally {
+    ctx.show(null)
+    ctx.tell('logout')
+  }
+  await revoked
+  if (options.localOnly || as.end_session_endpoint === undefined) return
+  const url = new URL(as.end_session_endpoint)
+  url.searchParams.set('client_id', cfg.clientId)
+  if (session?.idToken !== undefined) url.searchParams.set('id_token_hint', session.idToken)
+  url.searchParams.set('post_logout_redirect_uri', target)
+  platform.navigate(url.href)
+}
+
+/** The proof signer of an oauth4webapi DPoP handle, which its public type does not show. */
+interface DpopSigner {
+  addProof?(url: URL, headers: Headers, htm: string): Promise<void>
+}
+
+/** Revokes a refresh token (RFC 7009); failures are reported, never thrown. */
+async function revoke(
+  ctx: AuthContext,
+  as: oauth.AuthorizationServer,
+  token: string,
+  dpop: oauth.DPoPHandle | undefined,
+  sent: () => void,
+): Promise<void> {
+  const { platform } = ctx
+  try {
+    // oauth4webapi's revocationRequest takes no DPoP handle; the handle's own signer (used for
+    // its token requests) makes the proof. Without one the request goes as it is.
+    const headers = new Headers()
+    await (dpop as DpopSigner | undefined)?.addProof?.(
+      new URL(as.revocation_endpoint as string),
+      headers,
+      'POST',
+    )
+    const response = await oauth.revocationRequest(as, ctx.client, oauth.None(), token, {
+      ...requestOptions(ctx.cfg, platform.fetch),
+      headers,
+      additionalParameters: { token_type_hint: 'refresh_token' },
+      // keepalive: the request outlives the page if the app navigates away right after logout.
+      [oauth.customFetch]: (url, init) => {
+        const response = platform.fetch(url, { ...(init as RequestInit), keepalive: true })
+        sent()
+        return response
+      },
+    })
+    await oauth.processRevocationResponse(response)
+  } catch (error) {
+    // The local session is gone either way; the server's refresh token expires on its own.
+    platform.warn(
+      `[latchkey] ${toAuthError(error, 'token_request_failed', 'Revoking the refresh token').message}`,
+    )
+  }
+}

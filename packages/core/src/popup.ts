@@ -1,0 +1,38 @@
+// Sign-in in a popup window (loadable on demand: apps that never call it do not load it).
+import type { PopupLoginOptions } from './auth.js'
+import { startAuthorization } from './authorizationRequest.js'
+import { completeCallback } from './callback.js'
+import type { AuthContext } from './context.js'
+import { receiveRelay } from './relay.js'
+
+/**
+ * Runs the authorization request in `popup` and completes its response in this window. On any
+ * failure the popup is closed and the transaction deleted.
+ */
+export async function popupLogin(
+  ctx: AuthContext,
+  popup: Window,
+  options: PopupLoginOptions,
+): Promise<void> {
+  const { timeoutMs = 300_000, ...login } = options
+  let state: string | undefined
+  try {
+    const request = await startAuthorization(ctx, login, 'popup')
+    state = request.state
+    popup.location.href = request.url
+    const url = await receiveRelay({
+      origin: ctx.platform.currentUrl().origin,
+      source: popup,
+      state,
+      redirectUrl: ctx.cfg.redirectUrl,
+      scopeKey: ctx.scopeKey,
+      timeoutMs,
+      closed: () => popup.closed,
+    })
+    await completeCallback(ctx, url)
+  } catch (error) {
+    popup.close()
+    if (state !== undefined) await ctx.transactions.take(state, 0).catch(() => undefined)
+    throw error
+  }
+}

@@ -1,0 +1,53 @@
+// Silent sign-in: `prompt=none` in a hidden iframe (loadable on demand).
+import type { SilentLoginOptions } from './auth.js'
+import { startAuthorization } from './authorizationRequest.js'
+import { completeCallback } from './callback.js'
+import type { AuthContext } from './context.js'
+import { AuthError, isAuthError } from './errors.js'
+import { receiveRelay } from './relay.js'
+
+// Answers to prompt=none that mean "the user must take part" (OpenID Connect Core 3.1.2.6).
+const NEEDS_USER = new Set([
+  'login_required',
+  'interaction_required',
+  'consent_required',
+  'account_selection_required',
+])
+
+/**
+ * Runs the authorization request with `prompt=none` in a hidden iframe and completes its response
+ * in this window. The iframe is removed, and the transaction deleted, whatever happens.
+ * @throws {@link AuthError} `login_required` when the server needs the user, `timeout`, and what
+ *   completing the response throws.
+ */
+export async function silentLogin(ctx: AuthContext, options: SilentLoginOptions): Promise<void> {
+  const request = await startAuthorization(ctx, { prompt: 'none' }, 'frame')
+  const frame = document.createElement('iframe')
+  frame.hidden = true
+  frame.title = 'Silent sign-in'
+  frame.src = request.url
+  document.body.append(frame)
+  try {
+    const url = await receiveRelay({
+      origin: ctx.platform.currentUrl().origin,
+      source: frame.contentWindow as Window,
+      state: request.state,
+      redirectUrl: ctx.cfg.redirectUrl,
+      scopeKey: ctx.scopeKey,
+      timeoutMs: options.timeoutMs ?? 10_000,
+    })
+    await completeCallback(ctx, url)
+  } catch (error) {
+    if (isAuthError(error, 'authorization_denied') && NEEDS_USER.has(error.error as string)) {
+      throw new AuthError(
+        'login_required',
+        `Silent sign-in needs the user: the server answered ${error.error}. Call login() or loginWithPopup().`,
+        { error: error.error as string, cause: error },
+      )
+    }
+    throw error
+  } finally {
+    frame.remove()
+    await ctx.transactions.take(request.state, 0).catch(() => undefined)
+  }
+}
