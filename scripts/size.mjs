@@ -1,7 +1,8 @@
 // Size budget: the whole public API of @latchkey/core, dependencies included, minified + gzipped.
 // Also prints what the dependencies alone weigh, so a change in the figure can be placed, and
 // checks that the browser bundle holds no code of @latchkey/m2m (client secrets, the client
-// credentials grant): a secret must never have a way into a page.
+// credentials grant): a secret must never have a way into a page. Nor may the test double of
+// @latchkey/core/testing be in it.
 import { gzipSync } from 'node:zlib'
 import { build } from 'esbuild'
 
@@ -72,4 +73,27 @@ if (deadMarkers.length > 0) {
     `     markers missing from m2m's own bundle (update M2M_MARKERS): ${deadMarkers.join(', ')}`,
   )
 }
-if (!ok || !clean) process.exit(1)
+// The test double (@latchkey/core/testing) is for an app's unit tests and has its own entry: none
+// of it may reach the bundle an app ships. Its markers must occur in its own bundle, as above.
+const TESTING_MARKERS = ['latchkey-test-token', 'createTestAuth']
+const testing = await gzippedSize({ entryPoints: ['packages/core/src/testing.ts'] })
+const testingInputs = whole.inputs.filter((input) => input.endsWith('packages/core/src/testing.ts'))
+const testingStray = TESTING_MARKERS.filter((marker) => whole.text.includes(marker))
+const testingDead = TESTING_MARKERS.filter((marker) => !testing.text.includes(marker))
+const testingClean =
+  testingInputs.length === 0 && testingStray.length === 0 && testingDead.length === 0
+console.log(
+  `${testingClean ? 'ok  ' : 'FAIL'} @latchkey/core's bundle holds no @latchkey/core/testing code: ${testingInputs.length} of ${whole.inputs.length} inputs from testing.ts, ${testingStray.length} of ${TESTING_MARKERS.length} testing-only strings (${TESTING_MARKERS.length - testingDead.length} found in the testing entry's own bundle)`,
+)
+if (testingStray.length > 0)
+  console.log(`     testing-only strings found: ${testingStray.join(', ')}`)
+if (testingDead.length > 0) {
+  console.log(
+    `     markers missing from the testing bundle (update TESTING_MARKERS): ${testingDead.join(', ')}`,
+  )
+}
+console.log(
+  `     @latchkey/core/testing, bundled alone: ${kb(testing.gz)} min+gzip (${kb(testing.min)} min)`,
+)
+
+if (!ok || !clean || !testingClean) process.exit(1)
