@@ -30,7 +30,61 @@ async function gzippedSize(options) {
     gz: gzipSync(code, { level: 9 }).length,
     text: result.outputFiles[0].text,
     inputs: Object.keys(result.metafile.inputs),
+    metafile: result.metafile,
   }
+}
+
+// Modules that load only when an app calls loginWithPopup() or loginSilently() (or restores a
+// session silently): core imports them with import() only, which the check below enforces.
+const ON_DEMAND = ['popup.ts', 'silentLogin.ts', 'relay.ts']
+
+/**
+ * The chunks a build with code splitting on (as an app's Vite build) loads only on demand: those
+ * the entry does not reach through static imports.
+ */
+async function onDemandChunks(entry) {
+  const result = await build({
+    entryPoints: [entry],
+    bundle: true,
+    minify: true,
+    format: 'esm',
+    platform: 'browser',
+    target: 'es2022',
+    splitting: true,
+    outdir: 'size-out',
+    write: false,
+    metafile: true,
+  })
+  const outputs = result.metafile.outputs
+  const first = new Set()
+  const visit = (name) => {
+    if (first.has(name)) return
+    first.add(name)
+    for (const i of outputs[name].imports) if (i.kind === 'import-statement') visit(i.path)
+  }
+  visit(Object.keys(outputs).find((name) => outputs[name].entryPoint === entry))
+  return result.outputFiles
+    .map((file) => ({ file, name: `size-out/${file.path.split('/size-out/')[1]}` }))
+    .filter(({ name }) => outputs[name] !== undefined && !first.has(name))
+    .map(({ file, name }) => ({
+      inputs: Object.keys(outputs[name].inputs).map((input) => input.split('/').pop()),
+      // A chunk with no module of its own holds helpers the on-demand chunks share.
+      gz: gzipSync(file.contents, { level: 9 }).length,
+    }))
+}
+
+/** Modules the entry reaches through static imports alone. */
+function staticallyReached(metafile, entry) {
+  const reached = new Set()
+  const visit = (path) => {
+    if (reached.has(path)) return
+    reached.add(path)
+    for (const i of metafile.inputs[path]?.imports ?? []) {
+      if (i.kind === 'import-statement') visit(i.path)
+    }
+  }
+  visit(entry)
+  return reached
 }
 
 const kb = (bytes) => `${(bytes / 1024).toFixed(2)} kB`
@@ -39,11 +93,29 @@ const own = await gzippedSize({
   entryPoints: ['packages/core/src/index.ts'],
   external: ['oauth4webapi', 'idb-keyval'],
 })
-const ok = whole.gz <= LIMIT_KB * 1024
-console.log(
-  `${ok ? 'ok  ' : 'FAIL'} @latchkey/core, whole public API with dependencies: ${kb(whole.gz)} min+gzip (${kb(whole.min)} min), budget ${LIMIT_KB} kB`,
+// A redirect app: the whole public API in one bundle, without what loads only on demand. (An app
+// bundler with code splitting, Vite say, serves the same code as the entry chunk.)
+const redirectApp = await gzippedSize({
+  entryPoints: ['packages/core/src/index.ts'],
+  external: ON_DEMAND.map((name) => `./${name.replace(/\.ts$/, '.js')}`),
+})
+const staticImports = [...staticallyReached(whole.metafile, 'packages/core/src/index.ts')].filter(
+  (path) => ON_DEMAND.includes(path.split('/').pop()),
 )
-console.log(`     of which Latchkey's own code, bundled alone: ${kb(own.gz)} min+gzip`)
+const ok = redirectApp.gz <= LIMIT_KB * 1024 && staticImports.length === 0
+console.log(
+  `${ok ? 'ok  ' : 'FAIL'} @latchkey/core for a redirect app (the whole public API, dependencies included, without what loads on demand): ${kb(redirectApp.gz)} min+gzip (${kb(redirectApp.min)} min), budget ${LIMIT_KB} kB`,
+)
+for (const path of staticImports)
+  console.log(`     not on demand: the entry imports ${path} statically`)
+for (const chunk of await onDemandChunks('packages/core/src/index.ts')) {
+  console.log(
+    `     loaded on demand: ${chunk.inputs.join(', ') || 'shared helpers'}: ${kb(chunk.gz)} min+gzip`,
+  )
+}
+console.log(
+  `     everything in one bundle: ${kb(whole.gz)} min+gzip; Latchkey's own code alone: ${kb(own.gz)}`,
+)
 
 // Strings only @latchkey/m2m's code has. (`clientSecret` and `client_secret` are no markers: core
 // names them in the error that refuses them.) Each must really occur in the m2m bundle, or the

@@ -242,12 +242,17 @@ export function resolveConfig(config: AuthConfig): ResolvedConfig {
       ? `${redirectUrl.origin}/`
       : parseUrl('postLogoutRedirectUri', config.postLogoutRedirectUri).href
 
-  const storage = config.storage ?? 'auto'
-  if (storage !== 'auto' && storage !== 'indexeddb' && storage !== 'memory') {
-    throw invalid(
-      `\`storage\` must be 'auto', 'indexeddb' or 'memory' (got ${JSON.stringify(storage)}).`,
-    )
+  // An option with a few allowed values, the first being the default.
+  const oneOf = <T>(name: keyof AuthConfig, allowed: readonly T[]): T => {
+    const value = config[name] ?? allowed[0]
+    if (!allowed.includes(value as T)) {
+      throw invalid(
+        `\`${name}\` must be ${allowed.map((a) => JSON.stringify(a)).join(' or ')} (got ${JSON.stringify(value)}).`,
+      )
+    }
+    return value as T
   }
+  const storage = oneOf<StorageMode>('storage', ['auto', 'indexeddb', 'memory'])
   const seconds = (name: 'refreshLeeway' | 'clockTolerance'): number => {
     const value = config[name] ?? 60
     if (typeof value !== 'number' || !Number.isFinite(value) || value < 0) {
@@ -257,16 +262,9 @@ export function resolveConfig(config: AuthConfig): ResolvedConfig {
   }
   const refreshLeeway = seconds('refreshLeeway')
   const clockTolerance = seconds('clockTolerance')
-  const silentLogin = config.silentLogin ?? 'auto'
-  if (silentLogin !== 'auto' && silentLogin !== false) {
-    throw invalid(`\`silentLogin\` must be 'auto' or false (got ${JSON.stringify(silentLogin)}).`)
-  }
-  const autoRefresh = config.autoRefresh ?? true
-  if (typeof autoRefresh !== 'boolean') throw invalid('`autoRefresh` must be true or false.')
-  const dpop = config.dpop ?? 'auto'
-  if (dpop !== 'auto' && dpop !== true && dpop !== false) {
-    throw invalid(`\`dpop\` must be 'auto', true or false (got ${JSON.stringify(dpop)}).`)
-  }
+  const silentLogin = oneOf<'auto' | false>('silentLogin', ['auto', false])
+  const autoRefresh = oneOf('autoRefresh', [true, false])
+  const dpop = oneOf<'auto' | boolean>('dpop', ['auto', true, false])
   const timeoutMs = config.timeoutMs ?? 15_000
   if (typeof timeoutMs !== 'number' || !Number.isFinite(timeoutMs) || timeoutMs <= 0) {
     throw invalid('`timeoutMs` must be a positive number of milliseconds.')

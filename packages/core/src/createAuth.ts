@@ -17,7 +17,6 @@ import { logout } from './logout.js'
 import { browserPlatform, type Platform } from './platform.js'
 import { openPopupNow } from './popupWindow.js'
 import { createRefresher, isExpired, needsRefresh, refreshAt } from './refresh.js'
-import { sendRelay } from './relay.js'
 import { serverAuth } from './serverAuth.js'
 import { type Session, SessionStore } from './session.js'
 import { SIGNED_OUT, StateStore } from './state.js'
@@ -263,7 +262,7 @@ function browserAuth(cfg: ResolvedConfig, platform: Platform): Auth {
       // In a popup or iframe, the response goes back to the window that started the sign-in.
       const relay = await ctx.transactions.relayOf(url.searchParams.get('state') ?? '')
       if (relay !== undefined) {
-        sendRelay(url, relay, scopeKey)
+        ;(await import('./relay.js')).sendRelay(url, relay, scopeKey)
         return null
       }
       await ready
@@ -319,7 +318,7 @@ function browserAuth(cfg: ResolvedConfig, platform: Platform): Auth {
         if (popup === null) {
           throw new AuthError(
             'popup_blocked',
-            'The browser blocked the sign-in popup: call loginWithPopup() directly in a click handler, or use login().',
+            'The browser blocked the popup: call loginWithPopup() right in a click handler, or use login().',
           )
         }
         await (await import('./popup.js')).popupLogin(ctx, popup, options)

@@ -64,7 +64,7 @@ async function discover(options: DiscoveryOptions): Promise<oauth.AuthorizationS
     ) {
       throw new AuthError(
         'issuer_mismatch',
-        `${what} failed: the metadata's "issuer" does not equal the configured issuer; configure it exactly as the server names itself.`,
+        `${what} failed: the metadata's "issuer" differs from the configured one; configure it exactly as the server names itself.`,
       )
     }
     const mapped = toAuthError(error, 'discovery_failed', what)

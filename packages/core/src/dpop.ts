@@ -112,7 +112,7 @@ export class DpopKeys {
     if (found?.jkt !== jkt) {
       throw new AuthError(
         'session_expired',
-        "The session's DPoP key is gone (signed out in another tab, or site data cleared). Please sign in again.",
+        "The session's DPoP key is gone (signed out elsewhere, or site data cleared). Please sign in again.",
       )
     }
     this.#current = Promise.resolve(found)

@@ -61,16 +61,10 @@ export class AuthError extends Error {
   }
 
   /** A plain object for logs: code, message and the server's error, nothing else. */
-  toJSON(): Record<string, string | number> {
-    const json: Record<string, string | number> = {
-      name: this.name,
-      code: this.code,
-      message: this.message,
-    }
-    if (this.error !== undefined) json.error = this.error
-    if (this.error_description !== undefined) json.error_description = this.error_description
-    if (this.status !== undefined) json.status = this.status
-    return json
+  toJSON(): Record<string, string | number | undefined> {
+    // Absent details stay undefined, which JSON.stringify leaves out.
+    const { name, code, message, error, error_description, status } = this
+    return { name, code, message, error, error_description, status }
   }
 }
 

@@ -12,14 +12,15 @@ export async function logout(ctx: AuthContext, options: LogoutOptions): Promise<
   const origin = platform.currentUrl().origin
   let target = cfg.postLogoutRedirectUri
   if (options.returnTo !== undefined) {
-    let url: URL
+    let url: URL | undefined
     try {
       url = new URL(options.returnTo, platform.currentUrl())
-    } catch {
-      throw new AuthError('invalid_argument', 'logout() returnTo must be a URL on this app.')
-    }
-    if (url.origin !== origin) {
-      throw new AuthError('invalid_argument', "logout() returnTo must be on this app's origin.")
+    } catch {}
+    if (url?.origin !== origin) {
+      throw new AuthError(
+        'invalid_argument',
+        "logout() returnTo must be a URL on this app's origin.",
+      )
     }
     target = url.href
   }

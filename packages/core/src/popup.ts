@@ -3,7 +3,7 @@ import type { PopupLoginOptions } from './auth.js'
 import { startAuthorization } from './authorizationRequest.js'
 import { completeCallback } from './callback.js'
 import type { AuthContext } from './context.js'
-import { receiveRelay } from './relay.js'
+import { receiveRelay } from './relayReceiver.js'
 
 /**
  * Runs the authorization request in `popup` and completes its response in this window. On any

@@ -2,17 +2,9 @@
 // module (which loads only afterwards).
 
 /**
- * Opens an empty popup centred on this window, for {@link Auth.loginWithPopup}; `null` when the
- * browser blocked it. Here rather than in the popup module, which loads only after this has run.
+ * Opens an empty popup for {@link Auth.loginWithPopup}; `null` when the browser blocked it. Here
+ * rather than in the popup module, which loads only after this has run.
  */
 export function openPopupNow(): Window | null {
-  const width = 500
-  const height = 650
-  const left = Math.round(window.screenX + (window.outerWidth - width) / 2)
-  const top = Math.round(window.screenY + (window.outerHeight - height) / 2)
-  return window.open(
-    '',
-    'latchkey-sign-in',
-    `popup,width=${width},height=${height},left=${left},top=${top}`,
-  )
+  return window.open('', 'latchkey-sign-in', 'popup,width=500,height=650')
 }

@@ -153,7 +153,7 @@ export function createRefresher(
         ? error
         : new AuthError(
             'session_expired',
-            `The session was ended because ${error.message.replace(/^./, (c) => c.toLowerCase())} Please sign in again.`,
+            `The session was ended (${error.message}) Please sign in again.`,
             {
               ...(error.error === undefined ? {} : { error: error.error }),
               ...(error.error_description === undefined

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { relayedUrl } from './relay.js'
+import { relayedUrl } from './relayReceiver.js'
 
 const APP = 'https://app.example.com'
 const redirectUrl = new URL(`${APP}/callback`)

@@ -9,7 +9,7 @@ export function serverAuth(): Auth {
   const refuse = async (): Promise<never> => {
     throw new AuthError(
       'browser_required',
-      'Latchkey signs in only in the browser: call this from client-side code (an effect, an event handler, onMounted), not while rendering on the server.',
+      'Latchkey runs in the browser only: call this from client-side code (an effect, an event handler), not during server rendering.',
     )
   }
   return {

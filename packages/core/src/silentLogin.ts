@@ -4,7 +4,7 @@ import { startAuthorization } from './authorizationRequest.js'
 import { completeCallback } from './callback.js'
 import type { AuthContext } from './context.js'
 import { AuthError, isAuthError } from './errors.js'
-import { receiveRelay } from './relay.js'
+import { receiveRelay } from './relayReceiver.js'
 
 // Answers to prompt=none that mean "the user must take part" (OpenID Connect Core 3.1.2.6).
 const NEEDS_USER = new Set([
@@ -41,7 +41,7 @@ export async function silentLogin(ctx: AuthContext, options: SilentLoginOptions)
     if (isAuthError(error, 'authorization_denied') && NEEDS_USER.has(error.error as string)) {
       throw new AuthError(
         'login_required',
-        `Silent sign-in needs the user: the server answered ${error.error}. Call login() or loginWithPopup().`,
+        `Silent sign-in needs the user (the server answered ${error.error}): call login() or loginWithPopup().`,
         { error: error.error as string, cause: error },
       )
     }

@@ -71,14 +71,9 @@ export class StateStore {
   set(next: AuthState): void {
     const current = this.#state
     if (
-      current.status === next.status &&
-      current.user === next.user &&
-      current.error === next.error &&
-      current.expiresAt === next.expiresAt &&
-      current.refreshedAt === next.refreshedAt &&
-      current.refreshedBy === next.refreshedBy &&
-      current.dpop === next.dpop &&
-      current.silent === next.silent
+      Object.keys(next).every(
+        (key) => current[key as keyof AuthState] === next[key as keyof AuthState],
+      )
     ) {
       return
     }

@@ -21,7 +21,7 @@ export function unreadableNonce(error: unknown, what: string): AuthError | undef
   if (response.headers.get('dpop-nonce')) return undefined
   return new AuthError(
     'network_error',
-    `${what} failed: the server asked for a DPoP nonce but its DPoP-Nonce header cannot be read; across origins it must send "Access-Control-Expose-Headers: DPoP-Nonce, WWW-Authenticate".`,
+    `${what} failed: the server's DPoP-Nonce header cannot be read; it must send "Access-Control-Expose-Headers: DPoP-Nonce, WWW-Authenticate".`,
     { status: response.status, error: 'use_dpop_nonce' },
   )
 }

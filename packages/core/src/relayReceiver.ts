@@ -1,0 +1,100 @@
+// The receiving end of the relay, in the window that started a popup or iframe sign-in (loaded
+// with those flows only).
+import { isCallbackUrl } from './callbackUrl.js'
+import { AuthError } from './errors.js'
+import { RELAY_TYPE, type RelayMessage, relayChannel } from './relay.js'
+
+/** What a relayed response must match. */
+export interface RelayExpectation {
+  /** The app's origin: only its pages may answer. */
+  origin: string
+  /** The popup or iframe window; `undefined` for the channel, which only same-origin pages reach. */
+  source?: unknown
+  /** The pending sign-in's `state`. */
+  state: string
+  redirectUrl: URL
+}
+
+/**
+ * The callback URL in `event` when it is the response this page waits for: sent from the app's own
+ * origin, by the expected window, for the redirect URI and the pending `state`. Anything else
+ * (another origin, another window, another sign-in, another shape) gives `undefined`.
+ */
+export function relayedUrl(
+  event: { data: unknown; origin: string; source?: unknown },
+  expected: RelayExpectation,
+): URL | undefined {
+  if (event.origin !== expected.origin) return undefined
+  if (expected.source !== undefined && event.source !== expected.source) return undefined
+  const { type, url } = (event.data ?? {}) as Partial<RelayMessage>
+  if (type !== RELAY_TYPE || typeof url !== 'string') return undefined
+  let parsed: URL
+  try {
+    parsed = new URL(url)
+  } catch {
+    return undefined
+  }
+  return isCallbackUrl(parsed, expected.redirectUrl) &&
+    parsed.searchParams.get('state') === expected.state
+    ? parsed
+    : undefined
+}
+
+/** What {@link receiveRelay} waits on. */
+export interface RelayWait extends RelayExpectation {
+  source: Window
+  scopeKey: string
+  timeoutMs: number
+  /** Whether the popup was closed (checked twice a second); absent for an iframe. */
+  closed?: () => boolean
+}
+
+/**
+ * Waits for the response to the pending sign-in, from its window by `postMessage` or on the relay
+ * channel.
+ * @throws {@link AuthError} `popup_closed` within a second of the popup closing without an
+ *   answer, `timeout` after `timeoutMs`.
+ */
+export function receiveRelay(wait: RelayWait): Promise<URL> {
+  return new Promise((resolve, reject) => {
+    const channel = new BroadcastChannel(relayChannel(wait.scopeKey))
+    let closedSeen = false
+    const done = (url: URL | undefined, error?: AuthError) => {
+      if (url === undefined && error === undefined) return
+      window.removeEventListener('message', onMessage)
+      channel.close()
+      clearInterval(poll)
+      clearTimeout(timer)
+      if (url !== undefined) resolve(url)
+      else reject(error)
+    }
+    const onMessage = (event: MessageEvent) => done(relayedUrl(event, wait))
+    window.addEventListener('message', onMessage)
+    channel.onmessage = (event) => done(relayedUrl(event, { ...wait, source: undefined }))
+    // A popup that closes itself after answering: its message may still be on its way, so the
+    // closing counts only on the next check.
+    const poll = setInterval(() => {
+      if (closedSeen) {
+        done(
+          undefined,
+          new AuthError(
+            'popup_closed',
+            'The sign-in popup was closed before the sign-in finished.',
+          ),
+        )
+      }
+      closedSeen = wait.closed?.() === true
+    }, 500)
+    const timer = setTimeout(
+      () =>
+        done(
+          undefined,
+          new AuthError(
+            'timeout',
+            `The sign-in did not answer within ${Math.round(wait.timeoutMs / 1000)} s.`,
+          ),
+        ),
+      wait.timeoutMs,
+    )
+  })
+}
