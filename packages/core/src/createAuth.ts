@@ -210,25 +210,17 @@ function browserAuth(cfg: ResolvedConfig, platform: Platform): Auth {
     return session
   })()
   // Then, when nothing was kept but this browser was signed in before, one silent sign-in.
-  const restored = ready.then(async (kept) => {
-    let session = kept
+  const restored = ready.then(async (session) => {
     if (
       session === null &&
       cfg.silentLogin !== false &&
       !isCallbackUrl(platform.currentUrl(), cfg.redirectUrl) &&
-      (await platform.flags.get(markerKey).catch(() => undefined)) !== undefined
+      (await platform.flags.get(markerKey).catch(() => undefined)) !== undefined &&
+      (await (await import('./silentLogin.js')).restoreSilently(ctx))
     ) {
-      try {
-        await (await import('./silentLogin.js')).silentLogin(ctx, {})
-        return
-      } catch (error) {
-        // The server's session ended: an ordinary outcome, nothing to show, nothing to retry.
-        if (isAuthError(error, 'login_required')) ctx.mark(false)
-        else platform.warn(`[latchkey] silent sign-in on load failed: ${(error as Error).message}`)
-        session = sessions.current
-      }
+      return
     }
-    show(session)
+    show(sessions.current ?? session)
   })
 
   /** Runs `flow` after the restore; a failure is an AuthError, and shown in the state. */

@@ -51,3 +51,25 @@ export async function silentLogin(ctx: AuthContext, options: SilentLoginOptions)
     await ctx.transactions.take(request.state, 0).catch(() => undefined)
   }
 }
+
+/**
+ * The silent sign-in on load, for a browser that was signed in before: quiet, since the server's
+ * session having ended (`login_required`) is an ordinary outcome, nothing to show or retry.
+ * @returns whether it signed in.
+ */
+export async function restoreSilently(ctx: AuthContext): Promise<boolean> {
+  const quiet: AuthContext = {
+    ...ctx,
+    fail: (error) => {
+      throw error
+    },
+  }
+  try {
+    await silentLogin(quiet, {})
+    return true
+  } catch (error) {
+    if (isAuthError(error, 'login_required')) ctx.mark(false)
+    else ctx.platform.warn(`[latchkey] silent sign-in on load failed: ${(error as Error).message}`)
+    return false
+  }
+}
