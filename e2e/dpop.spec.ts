@@ -325,6 +325,8 @@ test('6. against a server without DPoP, sign-in falls back to Bearer and memory'
   ).toEqual([['Bearer', false, 200]])
   expect(await readStoredSession(page), 'a Bearer session is not persisted').toBeUndefined()
 
+  // Nothing kept, so a reload brings the session back by silent sign-in (e2e/silent.spec.ts).
   await page.reload()
-  await expect(page.getByTestId('status')).toHaveText('unauthenticated')
+  await expect(page.getByTestId('status')).toHaveText('authenticated')
+  expect(await page.evaluate(() => window.latchkey.getState().silent)).toBe(true)
 })

@@ -43,9 +43,16 @@ export interface LatchkeyHandle {
   authFetch(input: string, init?: RequestInit): Promise<Response>
   getAccessToken(options?: { forceRefresh?: boolean }): Promise<string>
   login(options?: { returnTo?: string }): Promise<void>
+  /** Opens the sign-in popup; call it in a user gesture (a click, or `page.evaluate`). */
+  loginWithPopup(options?: { timeoutMs?: number; prompt?: string }): Promise<void>
+  /** `prompt=none` in a hidden iframe; rejects with `login_required` or `timeout`. */
+  loginSilently(options?: { timeoutMs?: number }): Promise<void>
+  logout(options?: { returnTo?: string; localOnly?: boolean }): Promise<void>
   getState(): {
     status: string
     dpop: boolean
+    /** The session came from a silent sign-in (automatic restore or `loginSilently()`). */
+    silent: boolean
     expiresAt: number | null
     refreshedAt: number | null
     refreshedBy: string | null
@@ -265,6 +272,18 @@ export async function apiRequests(): Promise<ApiRequest[]> {
   const response = await fetch(`${API}/__playground/requests`)
   expect(response.status).toBe(200)
   return (await response.json()) as ApiRequest[]
+}
+
+/**
+ * Every URL the page's top-level frame navigates to from now on: what the user would see in the
+ * address bar (frames inside the page are not counted).
+ */
+export function recordMainFrameNavigations(page: Page): string[] {
+  const urls: string[] = []
+  page.on('framenavigated', (frame) => {
+    if (frame === page.mainFrame()) urls.push(frame.url())
+  })
+  return urls
 }
 
 /** Clicks "Sign in" and waits for the authorization server's login page. */

@@ -261,9 +261,11 @@ test('6a. with IndexedDB unavailable, sign-in works in memory without an uncaugh
   await callApi(page)
   await expect(page.getByTestId('api-result')).toContainText('HTTP 200')
   expect(pageErrors).toEqual([])
-  // In memory means a reload signs out — cleanly.
+  // In memory means a reload finds nothing kept: the session comes back by silent sign-in
+  // (e2e/silent.spec.ts) — cleanly.
   await page.reload()
-  await expect(page.getByTestId('status')).toHaveText('unauthenticated')
+  await expect(page.getByTestId('status')).toHaveText('authenticated')
+  expect(await page.evaluate(() => window.latchkey.getState().silent)).toBe(true)
   expect(pageErrors).toEqual([])
 })
 

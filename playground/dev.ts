@@ -11,6 +11,8 @@
 //                       (as do {"dpopNonce": true} and {"advertiseDpop": false}; the embedded API has
 //                       its own {"dpopNonce": true} at http://localhost:4001/__playground/config)
 //   LATCHKEY_DPOP_NONCE  `false` stops the embedded server from demanding DPoP nonces (on)
+//   LATCHKEY_DPOP       `false` runs the embedded server without advertising DPoP (on): the SPA then
+//                       gets Bearer tokens, kept in memory and restored after a reload by silent sign-in
 //   LATCHKEY_STORAGE    the SPA's `storage` option: auto (default), indexeddb or memory
 //   LATCHKEY_REFRESH_LEEWAY  seconds before expiry at which the SPA refreshes (60); e2e uses 2
 //   LATCHKEY_AUTO_REFRESH  `false` turns off the SPA's proactive refresh timer (on)
@@ -77,6 +79,9 @@ async function main(): Promise<void> {
         accessTokenTtl,
         // On by default, as a careful server would run; the e2e specs switch it per test.
         dpopNonce: env.LATCHKEY_DPOP_NONCE !== 'false',
+        // Most servers have no DPoP: with it off the SPA runs on Bearer tokens, which it keeps in
+        // memory only, so a reload shows the silent sign-in that brings the session back.
+        advertiseDpop: env.LATCHKEY_DPOP !== 'false',
       }),
     )
     running.push(authServer)

@@ -30,6 +30,13 @@ export interface AuthServerOptions {
    * @default false
    */
   dpopNonce?: boolean
+  /**
+   * List `dpop_signing_alg_values_supported` in the discovery document, so clients use DPoP.
+   * Off, clients discover a server without DPoP and get Bearer tokens; `POST /__playground/config`
+   * switches it at runtime.
+   * @default true
+   */
+  advertiseDpop?: boolean
 }
 
 /** The runtime-adjustable settings served by `GET` / `POST /__playground/config`. */
@@ -97,7 +104,7 @@ export async function startAuthServer(options: AuthServerOptions): Promise<AuthS
   const config: PlaygroundConfig = {
     accessTokenTtl: options.accessTokenTtl ?? 300,
     dpopNonce: options.dpopNonce ?? false,
-    advertiseDpop: true,
+    advertiseDpop: options.advertiseDpop ?? true,
   }
   const tokenRequests: TokenRequestRecord[] = []
   const serviceKey = await serviceClientKey()

@@ -62,6 +62,8 @@ function render(state: AuthState): void {
   const signedIn = state.status === 'authenticated'
   $('signed-in').hidden = !signedIn
   $('login').hidden = signedIn
+  $('login-popup').hidden = signedIn
+  $('restored-silently').hidden = !(signedIn && state.silent)
   $('logout').hidden = !signedIn
   const user = state.user
   $('user-name').textContent = String(user?.name ?? user?.email ?? user?.sub ?? '')
@@ -87,6 +89,11 @@ render(auth.getState())
 $('login').addEventListener('click', () => {
   showError(null)
   auth.login({ returnTo: '/' }).catch(showError)
+})
+$('login-popup').addEventListener('click', () => {
+  showError(null)
+  // Nothing is awaited before this call: the popup must open inside the click, or it is blocked.
+  auth.loginWithPopup().catch(showError)
 })
 $('logout').addEventListener('click', () => {
   auth.logout().catch(showError)

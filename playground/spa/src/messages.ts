@@ -10,10 +10,14 @@ const TITLES: Partial<Record<AuthErrorCode, string>> = {
   token_request_failed: 'The authorization server did not issue tokens.',
   id_token_invalid: 'The identity token failed validation.',
   session_expired: 'Your session has expired. Please sign in again.',
-  login_required: 'Please sign in first.',
+  login_required:
+    'Please sign in: there is no session here, or the server needs you to sign in again.',
   origin_not_allowed: 'The token was not sent: that URL is not an allowed API origin.',
   network_error: 'The network request failed.',
-  timeout: 'The server took too long to answer.',
+  popup_blocked:
+    'The browser blocked the sign-in popup. Allow popups for this site, or sign in without one.',
+  popup_closed: 'The sign-in popup was closed before sign-in finished.',
+  timeout: 'No answer in time: the server or the sign-in window took too long.',
   discovery_failed: 'The authorization server could not be reached or described itself wrongly.',
   storage_unavailable: 'The browser refused storage (private mode?).',
   config_invalid: 'The app is misconfigured.',
