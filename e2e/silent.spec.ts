@@ -14,6 +14,7 @@ import {
   signIn,
   tokenRequests,
 } from './playground.js'
+import { storedEntries } from './storage.js'
 
 test.beforeEach(async () => {
   // Most servers have no DPoP: the SDK then gets Bearer tokens and, with storage 'auto', keeps
@@ -90,38 +91,13 @@ function statusHistory(page: Page): Promise<string[]> {
 
 /** Everything the SPA's origin keeps at rest: IndexedDB values, Web Storage and cookies, as text. */
 async function everythingAtRest(page: Page): Promise<string> {
-  return page.evaluate(async () => {
-    const indexedDbValues = await new Promise<unknown[]>((resolve, reject) => {
-      const open = indexedDB.open('latchkey')
-      open.onupgradeneeded = () => open.transaction?.abort()
-      open.onerror = (event) => {
-        event.preventDefault()
-        resolve([])
-      }
-      open.onsuccess = () => {
-        const db = open.result
-        if (!db.objectStoreNames.contains('kv')) {
-          db.close()
-          resolve([])
-          return
-        }
-        const store = db.transaction('kv', 'readonly').objectStore('kv')
-        const keys = store.getAllKeys()
-        const values = store.getAll()
-        values.onsuccess = () => {
-          db.close()
-          resolve([keys.result, values.result])
-        }
-        values.onerror = () => reject(values.error)
-      }
-    })
-    return JSON.stringify({
-      indexedDbValues,
-      localStorage: { ...localStorage },
-      sessionStorage: { ...sessionStorage },
-      cookies: document.cookie,
-    })
-  })
+  const indexedDbValues = await storedEntries(page)
+  const web = await page.evaluate(() => ({
+    localStorage: { ...localStorage },
+    sessionStorage: { ...sessionStorage },
+    cookies: document.cookie,
+  }))
+  return JSON.stringify({ indexedDbValues, ...web })
 }
 
 /** Calls `loginSilently()` in the page: `'resolved'` or the error's code. */

@@ -3,9 +3,14 @@ import type { Page } from '@playwright/test'
 
 /** Every key in the SDK's IndexedDB store (`latchkey` / `kv`); never creates the database. */
 export async function storedKeys(page: Page): Promise<string[]> {
+  return (await storedEntries(page)).map(([key]) => key)
+}
+
+/** Every key and value in the SDK's IndexedDB store; never creates the database. */
+export async function storedEntries(page: Page): Promise<Array<[string, unknown]>> {
   return page.evaluate(
     () =>
-      new Promise<string[]>((resolve, reject) => {
+      new Promise<Array<[string, unknown]>>((resolve, reject) => {
         const open = indexedDB.open('latchkey')
         open.onupgradeneeded = () => open.transaction?.abort()
         open.onerror = (event) => {
@@ -19,12 +24,14 @@ export async function storedKeys(page: Page): Promise<string[]> {
             resolve([])
             return
           }
-          const request = db.transaction('kv', 'readonly').objectStore('kv').getAllKeys()
-          request.onsuccess = () => {
+          const store = db.transaction('kv', 'readonly').objectStore('kv')
+          const keys = store.getAllKeys()
+          const values = store.getAll()
+          values.onsuccess = () => {
             db.close()
-            resolve(request.result.map(String))
+            resolve(keys.result.map((key, i) => [String(key), values.result[i]]))
           }
-          request.onerror = () => reject(request.error)
+          values.onerror = () => reject(values.error)
         }
       }),
   )

@@ -10,7 +10,7 @@ import type {
   SilentLoginOptions,
 } from './index.js'
 import { sanitizeReturnTo } from './returnTo.js'
-import { type AuthState, StateStore, type User } from './state.js'
+import { SIGNED_OUT, StateStore, type User } from './state.js'
 
 /**
  * The access token a test double sends: `authFetch()` attaches it as
@@ -23,17 +23,6 @@ export const TEST_USER: Readonly<User> = Object.freeze({ sub: 'test-user', name:
 
 /** How long a test sign-in's access token lives, as shown in `state.expiresAt`. */
 const TOKEN_LIFETIME_MS = 3_600_000
-
-const SIGNED_OUT: AuthState = {
-  status: 'unauthenticated',
-  user: null,
-  error: null,
-  expiresAt: null,
-  refreshedAt: null,
-  refreshedBy: null,
-  dpop: false,
-  silent: false,
-}
 
 /** Options of {@link createTestAuth}. */
 export interface TestAuthOptions {
