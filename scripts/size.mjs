@@ -168,4 +168,13 @@ console.log(
   `     @latchkey/core/testing, bundled alone: ${kb(testing.gz)} min+gzip (${kb(testing.min)} min)`,
 )
 
+// @latchkey/react's own code: what the binding adds to an app that has React and core already.
+const react = await gzippedSize({
+  entryPoints: ['packages/react/src/index.ts'],
+  external: ['react', 'react-dom', '@latchkey/core'],
+})
+console.log(
+  `     @latchkey/react's own code (react, react-dom and @latchkey/core external): ${kb(react.gz)} min+gzip (${kb(react.min)} min)`,
+)
+
 if (!ok || !clean || !testingClean) process.exit(1)
