@@ -2,6 +2,8 @@ import { defineConfig } from '@playwright/test'
 import { findChromium } from './scripts/browser.mjs'
 
 export const SPA = 'http://localhost:5173'
+/** The React demo app; playground/dev.ts starts it after the SPA, so it is the one to wait for. */
+const REACT_APP = 'http://localhost:5174'
 const chromium = findChromium()
 
 export default defineConfig({
@@ -23,7 +25,7 @@ export default defineConfig({
   webServer: [
     {
       command: 'node --import tsx playground/dev.ts',
-      url: SPA,
+      url: REACT_APP,
       reuseExistingServer: !process.env.CI,
       timeout: 60_000,
       stdout: 'pipe',

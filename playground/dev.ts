@@ -1,7 +1,9 @@
-// `pnpm dev`: starts the authorization server, the demo API and the SPA's Vite dev server.
+// `pnpm dev`: starts the authorization server, the demo API and the demo apps' Vite dev servers
+// (the vanilla SPA and the React app).
 //
 // Environment:
-//   LATCHKEY_AUTH_PORT (4000), LATCHKEY_API_PORT (4001), LATCHKEY_SPA_PORT (5173)
+//   LATCHKEY_AUTH_PORT (4000), LATCHKEY_API_PORT (4001), LATCHKEY_SPA_PORT (5173),
+//   LATCHKEY_REACT_PORT (5174)
 //   LATCHKEY_ISSUER     use another OpenID provider instead of the embedded one
 //   LATCHKEY_CLIENT_ID  (latchkey-spa), LATCHKEY_SCOPE, LATCHKEY_RESOURCE
 //   LATCHKEY_API_URL    use another API instead of the embedded one
@@ -38,7 +40,10 @@ const env = process.env
 const authPort = port('LATCHKEY_AUTH_PORT', 4000)
 const apiPort = port('LATCHKEY_API_PORT', 4001)
 const spaPort = port('LATCHKEY_SPA_PORT', 5173)
+const reactPort = port('LATCHKEY_REACT_PORT', 5174)
 const spaOrigin = `http://localhost:${spaPort}`
+const reactOrigin = `http://localhost:${reactPort}`
+const spaOrigins = [spaOrigin, reactOrigin]
 const embeddedIssuer = `http://localhost:${authPort}`
 const embeddedApiUrl = `http://localhost:${apiPort}`
 const issuer = env.LATCHKEY_ISSUER || embeddedIssuer
@@ -49,7 +54,7 @@ const accessTokenTtl = env.LATCHKEY_ACCESS_TOKEN_TTL ? Number(env.LATCHKEY_ACCES
 
 const running: RunningServer[] = []
 let serviceClients = ''
-let vite: ViteDevServer | undefined
+const vites: ViteDevServer[] = []
 
 async function main(): Promise<void> {
   if (!Number.isInteger(accessTokenTtl) || accessTokenTtl <= 0) {
@@ -74,7 +79,7 @@ async function main(): Promise<void> {
       startAuthServer({
         port: authPort,
         issuer: embeddedIssuer,
-        spaOrigin,
+        spaOrigins,
         apiAudience: embeddedApiUrl,
         accessTokenTtl,
         // On by default, as a careful server would run; the e2e specs switch it per test.
@@ -98,7 +103,7 @@ async function main(): Promise<void> {
   if (!env.LATCHKEY_API_URL) {
     running.push(
       await start('demo API', apiPort, () =>
-        startApi({ port: apiPort, issuer, audience: apiAudience, spaOrigin }),
+        startApi({ port: apiPort, issuer, audience: apiAudience, spaOrigins }),
       ),
     )
   }
@@ -114,24 +119,30 @@ async function main(): Promise<void> {
   if (env.LATCHKEY_REFRESH_LEEWAY) env.VITE_LATCHKEY_REFRESH_LEEWAY = env.LATCHKEY_REFRESH_LEEWAY
   if (env.LATCHKEY_AUTO_REFRESH) env.VITE_LATCHKEY_AUTO_REFRESH = env.LATCHKEY_AUTO_REFRESH
 
-  const spaRoot = fileURLToPath(new URL('./spa/', import.meta.url))
-  await start('SPA dev server', spaPort, async () => {
-    vite = await createViteServer({
-      configFile: `${spaRoot}vite.config.ts`,
-      root: spaRoot,
-      server: { port: spaPort, host: '127.0.0.1', strictPort: true },
-    })
-    await vite.listen()
-    return { url: spaOrigin, close: () => Promise.resolve() }
-  })
+  await startVite('SPA dev server', 'spa', spaPort)
+  await startVite('React demo dev server', 'react', reactPort)
 
   console.log(`
-Latchkey playground ready: open ${spaOrigin}
+Latchkey playground ready: open ${spaOrigin} (React demo: ${reactOrigin})
   authorization server: ${issuer}${env.LATCHKEY_ISSUER ? ' (external)' : ''}
   demo API:             ${apiUrl}${env.LATCHKEY_API_URL ? ' (external)' : ''}
   client id:            ${env.VITE_LATCHKEY_CLIENT_ID}${serviceClients}
 Press Ctrl+C to stop.
 `)
+}
+
+async function startVite(what: string, dir: string, portNumber: number): Promise<void> {
+  const root = fileURLToPath(new URL(`./${dir}/`, import.meta.url))
+  await start(what, portNumber, async () => {
+    const server = await createViteServer({
+      configFile: `${root}vite.config.ts`,
+      root,
+      server: { port: portNumber, host: '127.0.0.1', strictPort: true },
+    })
+    vites.push(server)
+    await server.listen()
+    return { url: `http://localhost:${portNumber}`, close: () => Promise.resolve() }
+  })
 }
 
 async function start<T extends RunningServer>(
@@ -164,7 +175,10 @@ let stopping = false
 async function shutdown(code: number): Promise<never> {
   if (!stopping) {
     stopping = true
-    await Promise.allSettled([vite?.close(), ...running.map((server) => server.close())])
+    await Promise.allSettled([
+      ...vites.map((server) => server.close()),
+      ...running.map((server) => server.close()),
+    ])
   }
   process.exit(code)
 }

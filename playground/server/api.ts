@@ -22,8 +22,8 @@ export interface ApiOptions {
   issuer: string
   /** Required `aud` of access tokens (the API's resource indicator). */
   audience: string
-  /** The only origin allowed to call the API from a browser. */
-  spaOrigin: string
+  /** The only origins allowed to call the API from a browser (the demo SPAs). */
+  spaOrigins: readonly string[]
 }
 
 /** One request the API received, as reported by `GET /__playground/requests`. */
@@ -92,7 +92,7 @@ class Rejection {
  * @throws when the port is taken (the error has `code: 'EADDRINUSE'`).
  */
 export async function startApi(options: ApiOptions): Promise<RunningServer> {
-  const { issuer, audience, spaOrigin } = options
+  const { issuer, audience, spaOrigins } = options
   const requests: ApiRequestRecord[] = []
   const config: ApiConfig = { dpopNonce: false }
   const nonces = createNonceSource()
@@ -123,7 +123,7 @@ export async function startApi(options: ApiOptions): Promise<RunningServer> {
       record.status = res.statusCode
     })
 
-    const cors = corsHeaders(req, spaOrigin)
+    const cors = corsHeaders(req, spaOrigins)
     if (req.method === 'OPTIONS') {
       res.writeHead(204, cors).end()
       return
@@ -215,12 +215,13 @@ export async function startApi(options: ApiOptions): Promise<RunningServer> {
   return { url: `http://localhost:${options.port}`, close: () => stop(server) }
 }
 
-function corsHeaders(req: IncomingMessage, spaOrigin: string): Record<string, string> {
+function corsHeaders(req: IncomingMessage, spaOrigins: readonly string[]): Record<string, string> {
   const headers: Record<string, string> = { vary: 'Origin' }
-  if (req.headers.origin !== spaOrigin) {
+  const origin = req.headers.origin
+  if (origin === undefined || !spaOrigins.includes(origin)) {
     return headers
   }
-  headers['access-control-allow-origin'] = spaOrigin
+  headers['access-control-allow-origin'] = origin
   headers['access-control-expose-headers'] = 'WWW-Authenticate, DPoP-Nonce'
   if (req.method === 'OPTIONS') {
     headers['access-control-allow-methods'] = 'GET, POST, PUT, PATCH, DELETE'

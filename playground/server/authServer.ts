@@ -15,8 +15,8 @@ export interface AuthServerOptions {
   port: number
   /** Issuer identifier, e.g. `http://localhost:4000`; must match how browsers reach the server. */
   issuer: string
-  /** Origin of the demo SPA; its `/callback` and `/` are the only registered redirect URIs. */
-  spaOrigin: string
+  /** Origins of the demo SPAs; each one's `/callback` and `/` are the only registered redirect URIs. */
+  spaOrigins: readonly string[]
   /** Resource indicator (and `aud`) of the demo API. */
   apiAudience: string
   /**
@@ -98,7 +98,7 @@ export interface AuthServer extends RunningServer {
  * @throws when the port is taken (the error has `code: 'EADDRINUSE'`).
  */
 export async function startAuthServer(options: AuthServerOptions): Promise<AuthServer> {
-  const { issuer, spaOrigin, apiAudience } = options
+  const { issuer, spaOrigins, apiAudience } = options
   // Mutable so tests can shorten token lifetimes without restarting the server; both places
   // that set the lifetime read it when a token is issued.
   const config: PlaygroundConfig = {
@@ -126,8 +126,8 @@ export async function startAuthServer(options: AuthServerOptions): Promise<AuthS
         client_name: 'Latchkey playground SPA',
         token_endpoint_auth_method: 'none',
         application_type: 'web',
-        redirect_uris: [`${spaOrigin}/callback`],
-        post_logout_redirect_uris: [`${spaOrigin}/`],
+        redirect_uris: spaOrigins.map((origin) => `${origin}/callback`),
+        post_logout_redirect_uris: spaOrigins.map((origin) => `${origin}/`),
         grant_types: ['authorization_code', 'refresh_token'],
         response_types: ['code'],
         // Not required: a client without DPoP (or a server discovered without it) still gets
@@ -180,7 +180,7 @@ export async function startAuthServer(options: AuthServerOptions): Promise<AuthS
       (code.scopes.has('offline_access') || client.clientAuthMethod === 'none'),
     // Rotation on every use is what the SDK's cross-tab refresh lock exists for.
     rotateRefreshToken: () => true,
-    clientBasedCORS: (_ctx, origin) => origin === spaOrigin,
+    clientBasedCORS: (_ctx, origin) => spaOrigins.includes(origin),
     features: {
       devInteractions: { enabled: true },
       // RFC 9449. Nonces are derived from the secret, so it only has to live as long as the

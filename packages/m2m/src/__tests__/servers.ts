@@ -59,14 +59,14 @@ export async function startPlayground(): Promise<TestPlayground> {
   const auth = await startAuthServer({
     port: authPort,
     issuer,
-    spaOrigin: 'http://localhost:9',
+    spaOrigins: ['http://localhost:9'],
     apiAudience: api,
   })
   const apiServer = await startApi({
     port: apiPort,
     issuer,
     audience: api,
-    spaOrigin: 'http://localhost:9',
+    spaOrigins: ['http://localhost:9'],
   })
   const { kid } = auth.serviceClientKey
   const key = await importJWK(auth.serviceClientKey, 'ES256')

@@ -1,0 +1,108 @@
+// The React demo app (playground/react) under StrictMode: redirect and popup sign-in, a protected
+// route behind <RequireAuth>, an API call through authFetch, sign-out, and deep links that survive
+// the round trip to the authorization server.
+import { expect, type Page, test } from '@playwright/test'
+import { ISSUER, tokenRequests } from './playground.js'
+
+const REACT_APP = 'http://localhost:5174'
+
+/** Token-endpoint requests since `since`, as [grant_type, status]. */
+async function tokenRequestsSince(since: number) {
+  return (await tokenRequests()).slice(since).map((r) => [r.grant_type, r.status] as const)
+}
+
+/** On the server's login page: signs in as `login` and consents, back on the React app. */
+async function finishLogin(page: Page, login: string): Promise<void> {
+  await page.locator('input[name=login]').fill(login)
+  await page.locator('input[name=password]').fill('any password')
+  await page.locator('button[type=submit]').click()
+  const consent = page.getByRole('button', { name: 'Continue' })
+  await Promise.race([consent.waitFor(), page.waitForURL(`${REACT_APP}/**`)])
+  if (page.url().startsWith(ISSUER)) await consent.click()
+  await page.waitForURL(`${REACT_APP}/**`)
+}
+
+test('the full journey: redirect sign-in, protected route, API call as the user, sign-out', async ({
+  page,
+}) => {
+  const user = `react-${Date.now()}`
+  const since = (await tokenRequests()).length
+
+  await page.goto(`${REACT_APP}/`)
+  await expect(page.getByTestId('status')).toHaveText('unauthenticated')
+  await page.getByTestId('login').click()
+  await page.waitForURL(`${ISSUER}/**`)
+  await finishLogin(page, user)
+
+  await expect(page.getByTestId('status')).toHaveText('authenticated')
+  await expect(page.getByTestId('user-sub')).toHaveText(user)
+  // onRedirect navigated to returnTo: the callback's code and state left the address bar.
+  expect(page.url()).toBe(`${REACT_APP}/`)
+  // StrictMode mounts the provider twice; the server still saw one code exchange.
+  expect(await tokenRequestsSince(since)).toEqual([['authorization_code', 200]])
+
+  await page.getByTestId('protected-link').click()
+  await page.waitForURL(`${REACT_APP}/protected`)
+  const claims = JSON.parse((await page.getByTestId('claims').textContent()) ?? 'null')
+  expect(claims).toMatchObject({ sub: user, iss: ISSUER })
+  await expect(page.getByTestId('expires-at')).not.toHaveText('unknown')
+
+  await page.getByTestId('call-api').click()
+  await expect(page.getByTestId('api-result')).toContainText('HTTP 200')
+  const body = JSON.parse(
+    ((await page.getByTestId('api-result').textContent()) ?? '').replace(/^HTTP 200\s*/, ''),
+  )
+  expect(body.sub).toBe(user)
+
+  await page.goto(`${REACT_APP}/`)
+  await expect(page.getByTestId('status')).toHaveText('authenticated')
+  await page.getByTestId('logout').click()
+  await page.waitForURL(`${ISSUER}/**`)
+  await page.getByRole('button', { name: /yes, sign me out/i }).click()
+  await page.waitForURL(`${REACT_APP}/`)
+  await expect(page.getByTestId('status')).toHaveText('unauthenticated')
+  await expect(page.getByTestId('user-sub')).toBeHidden()
+  // Still one exchange: nothing signed the user back in on the way out.
+  expect(await tokenRequestsSince(since)).toEqual([['authorization_code', 200]])
+})
+
+test('a user signs in with a popup and the page keeps its place', async ({ page }) => {
+  const user = `react-popup-${Date.now()}`
+  const since = (await tokenRequests()).length
+
+  await page.goto(`${REACT_APP}/`)
+  await expect(page.getByTestId('status')).toHaveText('unauthenticated')
+  const popupOpened = page.waitForEvent('popup')
+  await page.getByTestId('login-popup').click()
+  const popup = await popupOpened
+  await popup.waitForURL(`${ISSUER}/**`)
+  await popup.locator('input[name=login]').fill(user)
+  await popup.locator('input[name=password]').fill('any password')
+  await popup.locator('button[type=submit]').click()
+  const consent = popup.getByRole('button', { name: 'Continue' })
+  await Promise.race([consent.waitFor(), popup.waitForEvent('close')])
+  if (!popup.isClosed()) {
+    await consent.click()
+    await popup.waitForEvent('close')
+  }
+
+  await expect(page.getByTestId('status')).toHaveText('authenticated')
+  await expect(page.getByTestId('user-sub')).toHaveText(user)
+  expect(page.url()).toBe(`${REACT_APP}/`)
+  expect(await tokenRequestsSince(since)).toEqual([['authorization_code', 200]])
+})
+
+test('a deep link to a protected route comes back to it, query included, after sign-in', async ({
+  page,
+}) => {
+  const user = `react-deep-${Date.now()}`
+  await page.goto(`${REACT_APP}/protected?x=1`)
+  // <RequireAuth> sent the signed-out user to the server instead of showing the page.
+  await page.waitForURL(`${ISSUER}/**`)
+  await finishLogin(page, user)
+
+  await page.waitForURL(`${REACT_APP}/protected?x=1`)
+  expect(new URL(page.url()).search).toBe('?x=1')
+  const claims = JSON.parse((await page.getByTestId('claims').textContent()) ?? 'null')
+  expect(claims).toMatchObject({ sub: user })
+})

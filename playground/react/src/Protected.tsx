@@ -1,0 +1,57 @@
+import { useAuth } from '@latchkey/react'
+import { useState } from 'react'
+import { apiUrl } from './auth.js'
+import { ErrorMessage } from './ErrorMessage.js'
+
+type ApiResult = { status: number; body: unknown } | { error: unknown }
+
+/** Rendered only when signed in (it sits inside `<RequireAuth>`). */
+export function Protected() {
+  const { user, expiresAt, authFetch } = useAuth()
+  const [result, setResult] = useState<ApiResult | null>(null)
+
+  async function callApi() {
+    setResult(null)
+    try {
+      const response = await authFetch(`${apiUrl}/api/me`)
+      setResult({ status: response.status, body: await response.json() })
+    } catch (error) {
+      setResult({ error })
+    }
+  }
+
+  return (
+    <section>
+      <h2>Protected</h2>
+      <p>
+        Access token expires at{' '}
+        <strong data-testid="expires-at">
+          {expiresAt ? new Date(expiresAt).toLocaleTimeString() : 'unknown'}
+        </strong>
+      </p>
+      <h3>Your claims</h3>
+      <pre data-testid="claims">{JSON.stringify(user, null, 2)}</pre>
+      <button type="button" data-testid="call-api" onClick={() => void callApi()}>
+        Call the demo API
+      </button>
+      {result && 'error' in result ? <ErrorMessage error={result.error} /> : null}
+      {result && 'status' in result ? (
+        <pre data-testid="api-result">
+          HTTP {result.status}
+          {'\n'}
+          {JSON.stringify(result.body, null, 2)}
+        </pre>
+      ) : null}
+    </section>
+  )
+}
+
+/** What `<RequireAuth>` shows while it sends the user to sign in, or why it could not. */
+export function SignInFallback() {
+  const { error } = useAuth()
+  return error ? (
+    <ErrorMessage error={error} />
+  ) : (
+    <p data-testid="redirecting">Taking you to sign in…</p>
+  )
+}
