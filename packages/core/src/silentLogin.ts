@@ -38,6 +38,8 @@ export async function silentLogin(ctx: AuthContext, options: SilentLoginOptions)
     })
     await completeCallback(ctx, url)
   } catch (error) {
+    // A response that was not completed leaves its transaction: it must not outlive this attempt.
+    await ctx.transactions.take(request.state, 0).catch(() => undefined)
     if (isAuthError(error, 'authorization_denied') && NEEDS_USER.has(error.error as string)) {
       throw new AuthError(
         'login_required',
@@ -48,7 +50,6 @@ export async function silentLogin(ctx: AuthContext, options: SilentLoginOptions)
     throw error
   } finally {
     frame.remove()
-    await ctx.transactions.take(request.state, 0).catch(() => undefined)
   }
 }
 
