@@ -177,4 +177,13 @@ console.log(
   `     @latchkey/react's own code (react, react-dom and @latchkey/core external): ${kb(react.gz)} min+gzip (${kb(react.min)} min)`,
 )
 
+// @latchkey/vue's own code: what the binding adds to an app that has Vue and core already.
+const vue = await gzippedSize({
+  entryPoints: ['packages/vue/src/index.ts'],
+  external: ['vue', 'vue-router', '@latchkey/core'],
+})
+console.log(
+  `     @latchkey/vue's own code (vue, vue-router and @latchkey/core external): ${kb(vue.gz)} min+gzip (${kb(vue.min)} min)`,
+)
+
 if (!ok || !clean || !testingClean) process.exit(1)
