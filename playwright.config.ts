@@ -2,8 +2,9 @@ import { defineConfig } from '@playwright/test'
 import { findChromium } from './scripts/browser.mjs'
 
 export const SPA = 'http://localhost:5173'
-/** The React demo app; playground/dev.ts starts it after the SPA, so it is the one to wait for. */
-const REACT_APP = 'http://localhost:5174'
+/** The Vue demo app; playground/dev.ts starts it last (after the SPA and the React app), so it is
+ * the one to wait for. */
+const VUE_APP = 'http://localhost:5175'
 const chromium = findChromium()
 
 export default defineConfig({
@@ -25,7 +26,7 @@ export default defineConfig({
   webServer: [
     {
       command: 'node --import tsx playground/dev.ts',
-      url: REACT_APP,
+      url: VUE_APP,
       reuseExistingServer: !process.env.CI,
       timeout: 60_000,
       stdout: 'pipe',

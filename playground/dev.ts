@@ -1,9 +1,9 @@
 // `pnpm dev`: starts the authorization server, the demo API and the demo apps' Vite dev servers
-// (the vanilla SPA and the React app).
+// (the vanilla SPA, the React app and the Vue app).
 //
 // Environment:
 //   LATCHKEY_AUTH_PORT (4000), LATCHKEY_API_PORT (4001), LATCHKEY_SPA_PORT (5173),
-//   LATCHKEY_REACT_PORT (5174)
+//   LATCHKEY_REACT_PORT (5174), LATCHKEY_VUE_PORT (5175)
 //   LATCHKEY_ISSUER     use another OpenID provider instead of the embedded one
 //   LATCHKEY_CLIENT_ID  (latchkey-spa), LATCHKEY_SCOPE, LATCHKEY_RESOURCE
 //   LATCHKEY_API_URL    use another API instead of the embedded one
@@ -41,9 +41,11 @@ const authPort = port('LATCHKEY_AUTH_PORT', 4000)
 const apiPort = port('LATCHKEY_API_PORT', 4001)
 const spaPort = port('LATCHKEY_SPA_PORT', 5173)
 const reactPort = port('LATCHKEY_REACT_PORT', 5174)
+const vuePort = port('LATCHKEY_VUE_PORT', 5175)
 const spaOrigin = `http://localhost:${spaPort}`
 const reactOrigin = `http://localhost:${reactPort}`
-const spaOrigins = [spaOrigin, reactOrigin]
+const vueOrigin = `http://localhost:${vuePort}`
+const spaOrigins = [spaOrigin, reactOrigin, vueOrigin]
 const embeddedIssuer = `http://localhost:${authPort}`
 const embeddedApiUrl = `http://localhost:${apiPort}`
 const issuer = env.LATCHKEY_ISSUER || embeddedIssuer
@@ -121,9 +123,10 @@ async function main(): Promise<void> {
 
   await startVite('SPA dev server', 'spa', spaPort)
   await startVite('React demo dev server', 'react', reactPort)
+  await startVite('Vue demo dev server', 'vue', vuePort)
 
   console.log(`
-Latchkey playground ready: open ${spaOrigin} (React demo: ${reactOrigin})
+Latchkey playground ready: open ${spaOrigin} (React demo: ${reactOrigin}, Vue demo: ${vueOrigin})
   authorization server: ${issuer}${env.LATCHKEY_ISSUER ? ' (external)' : ''}
   demo API:             ${apiUrl}${env.LATCHKEY_API_URL ? ' (external)' : ''}
   client id:            ${env.VITE_LATCHKEY_CLIENT_ID}${serviceClients}
@@ -137,6 +140,9 @@ async function startVite(what: string, dir: string, portNumber: number): Promise
     const server = await createViteServer({
       configFile: `${root}vite.config.ts`,
       root,
+      // One dependency cache per app: in the shared default each server re-optimizes over the
+      // others' bundles, and their pages then fail with 504 "Outdated Optimize Dep".
+      cacheDir: fileURLToPath(new URL(`./node_modules/.vite/${dir}/`, import.meta.url)),
       server: { port: portNumber, host: '127.0.0.1', strictPort: true },
     })
     vites.push(server)

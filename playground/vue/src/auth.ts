@@ -1,0 +1,17 @@
+// The app's one Latchkey client, made once at module scope (never inside a component).
+import { createAuth } from '@latchkey/vue'
+
+const env = import.meta.env
+
+/** Base URL of the demo API (or the one LATCHKEY_API_URL points at). */
+export const apiUrl = env.VITE_LATCHKEY_API_URL || 'http://localhost:4001'
+
+export const auth = createAuth({
+  issuer: env.VITE_LATCHKEY_ISSUER || 'http://localhost:4000',
+  clientId: env.VITE_LATCHKEY_CLIENT_ID || 'latchkey-spa',
+  redirectUri: `${window.location.origin}/callback`,
+  scope: env.VITE_LATCHKEY_SCOPE || 'openid profile email offline_access api:read',
+  ...(env.VITE_LATCHKEY_RESOURCE ? { resource: env.VITE_LATCHKEY_RESOURCE } : {}),
+  apiOrigins: [new URL(apiUrl).origin],
+  postLogoutRedirectUri: `${window.location.origin}/`,
+})

@@ -1,0 +1,9 @@
+/// <reference types="vite/client" />
+
+interface ImportMetaEnv {
+  readonly VITE_LATCHKEY_ISSUER?: string
+  readonly VITE_LATCHKEY_CLIENT_ID?: string
+  readonly VITE_LATCHKEY_API_URL?: string
+  readonly VITE_LATCHKEY_SCOPE?: string
+  readonly VITE_LATCHKEY_RESOURCE?: string
+}
