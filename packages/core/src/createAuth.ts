@@ -1,10 +1,11 @@
 // createAuth(): the wiring of one client. The flows live in their own modules: the authorization
-// request, the callback, popup and silent sign-in, refresh, logout.
+// request, the callback, popup and silent sign-in, refresh, logout. What a page does not need on
+// load (the callback's exchange, logout, popup and silent sign-in) is imported on demand, so an
+// app's bundler serves it as separate chunks.
 import * as oauth from 'oauth4webapi'
 import type { Auth, RedirectResult } from './auth.js'
 import { createAuthFetch } from './authFetch.js'
 import { startAuthorization } from './authorizationRequest.js'
-import { completeCallback } from './callback.js'
 import { isCallbackUrl, stripCallbackParams } from './callbackUrl.js'
 import { type AuthConfig, type ResolvedConfig, resolveConfig } from './config.js'
 import type { AuthContext } from './context.js'
@@ -13,7 +14,6 @@ import { DpopKeys } from './dpop.js'
 import { AuthError, isAuthError } from './errors.js'
 import { withFallback } from './lib/kv.js'
 import { toAuthError } from './lib/toAuthError.js'
-import { logout } from './logout.js'
 import { browserPlatform, type Platform } from './platform.js'
 import { openPopupNow } from './popupWindow.js'
 import { createRefresher, isExpired, needsRefresh, refreshAt } from './refresh.js'
@@ -109,6 +109,9 @@ function browserAuth(cfg: ResolvedConfig, platform: Platform): Auth {
             silent: session.silent === true,
           },
     )
+    // Signed in, the page fetches logout's code in the background, while the deploy that served
+    // it is still the one online; logout() then needs no network to start.
+    if (session !== null) import('./logout.js').catch(() => undefined)
     cancelTimer()
     if (cfg.autoRefresh && session?.refreshToken !== undefined && session.expiresAt !== null) {
       const delay = Math.max(refreshAt(session, cfg.refreshLeeway * 1000) - platform.now(), 1000)
@@ -223,6 +226,14 @@ function browserAuth(cfg: ResolvedConfig, platform: Platform): Auth {
     show(sessions.current ?? session)
   })
 
+  /**
+   * A module loaded on demand. Failing to load it (offline, or a deploy that replaced the app's
+   * chunks) is a `network_error`, shown in the state like any other failure.
+   */
+  function load<T>(module: Promise<T>, what: string): Promise<T> {
+    return module.catch((error: unknown) => fail(toAuthError(error, 'network_error', what)))
+  }
+
   /** Runs `flow` after the restore; a failure is an AuthError, and shown in the state. */
   async function run(flow: () => Promise<void>, what: string): Promise<void> {
     await ready
@@ -250,6 +261,8 @@ function browserAuth(cfg: ResolvedConfig, platform: Platform): Auth {
     if (!isCallbackUrl(url, cfg.redirectUrl)) return Promise.resolve(null)
 
     const cleaned = stripCallbackParams(url)
+    // Fetched while the session is restored; load() below reports a failure.
+    import('./callback.js').catch(() => undefined)
     const result = (async () => {
       // In a popup or iframe, the response goes back to the window that started the sign-in.
       const relay = await ctx.transactions.relayOf(url.searchParams.get('state') ?? '')
@@ -258,7 +271,7 @@ function browserAuth(cfg: ResolvedConfig, platform: Platform): Auth {
         return null
       }
       await ready
-      return completeCallback(ctx, url)
+      return (await load(import('./callback.js'), 'handleRedirect()')).completeCallback(ctx, url)
     })().finally(() => {
       // Success or failure, the code and state leave the address bar without a new history entry.
       if (platform.currentUrl().href === url.href) platform.replaceUrl(cleaned)
@@ -336,7 +349,7 @@ function browserAuth(cfg: ResolvedConfig, platform: Platform): Auth {
     }),
     logout: async (options = {}) => {
       await restored
-      await logout(ctx, options)
+      await (await load(import('./logout.js'), 'logout()')).logout(ctx, options)
     },
     getState: () => store.get(),
     subscribe: (listener) => store.subscribe(listener),
