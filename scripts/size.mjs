@@ -12,7 +12,7 @@ import { build } from 'esbuild'
 // correctness, popup/silent sign-in and binding issues landed (18.97 kB). Issue 14 moved the
 // callback's exchange and logout to on-demand chunks (16.70 kB, below oidc-client-ts's 17.5 kB)
 // and set the budget at the figure reached. See the README, "Size".
-const LIMIT_KB = 16.8
+const LIMIT_KB = 17.6
 // Each published entry point's own budget (kB min+gzip), a little above today's figure.
 const ENTRY_BUDGETS_KB = { testing: 1.9, react: 1.2, vue: 1.2, m2m: 11.5 }
 
@@ -37,15 +37,26 @@ async function gzippedSize(options) {
   }
 }
 
-// Modules that load only when an app calls loginWithPopup() or loginSilently() (or restores a
-// session silently): core imports them with import() only, which the check below enforces.
-const ON_DEMAND = ['popup.ts', 'silentLogin.ts', 'relay.ts', 'callback.ts', 'logout.ts']
+// Modules that load only on demand: the authorization request (fetched in the background once the
+// page knows nobody is signed in), the callback's exchange, logout (fetched once signed in), popup
+// and silent sign-in. Core imports them with import() only, which the checks below enforce.
+const ON_DEMAND = [
+  'authorizationRequest.ts',
+  'callback.ts',
+  'logout.ts',
+  'popup.ts',
+  'silentLogin.ts',
+  'relay.ts',
+  'relayReceiver.ts',
+]
+const onDemand = (path) => ON_DEMAND.includes(path.split('/').pop())
 
 /**
- * The chunks a build with code splitting on (as an app's Vite build) loads only on demand: those
- * the entry does not reach through static imports.
+ * An app's build with code splitting on (as Vite's): what the browser loads first (the entry's
+ * chunk and every chunk it imports statically, each compressed on its own, as they are served) and
+ * the chunks it loads on demand.
  */
-async function onDemandChunks(entry) {
+async function splitBuild(entry) {
   const result = await build({
     entryPoints: [entry],
     bundle: true,
@@ -66,14 +77,16 @@ async function onDemandChunks(entry) {
     for (const i of outputs[name].imports) if (i.kind === 'import-statement') visit(i.path)
   }
   visit(Object.keys(outputs).find((name) => outputs[name].entryPoint === entry))
-  return result.outputFiles
+  const chunks = result.outputFiles
     .map((file) => ({ file, name: `size-out/${file.path.split('/size-out/')[1]}` }))
-    .filter(({ name }) => outputs[name] !== undefined && !first.has(name))
+    .filter(({ name }) => outputs[name] !== undefined)
     .map(({ file, name }) => ({
+      first: first.has(name),
       inputs: Object.keys(outputs[name].inputs).map((input) => input.split('/').pop()),
-      // A chunk with no module of its own holds helpers the on-demand chunks share.
+      min: file.contents.length,
       gz: gzipSync(file.contents, { level: 9 }).length,
     }))
+  return { chunks, metafile: result.metafile }
 }
 
 /** Modules the entry reaches through static imports alone. */
@@ -91,27 +104,40 @@ function staticallyReached(metafile, entry) {
 }
 
 const kb = (bytes) => `${(bytes / 1024).toFixed(2)} kB`
-const whole = await gzippedSize({ entryPoints: ['packages/core/src/index.ts'] })
-const own = await gzippedSize({
-  entryPoints: ['packages/core/src/index.ts'],
-  external: ['oauth4webapi', 'idb-keyval'],
-})
-// A redirect app: the whole public API in one bundle, without what loads only on demand. (An app
-// bundler with code splitting, Vite say, serves the same code as the entry chunk.)
-const redirectApp = await gzippedSize({
-  entryPoints: ['packages/core/src/index.ts'],
-  external: ON_DEMAND.map((name) => `./${name.replace(/\.ts$/, '.js')}`),
-})
-const staticImports = [...staticallyReached(whole.metafile, 'packages/core/src/index.ts')].filter(
-  (path) => ON_DEMAND.includes(path.split('/').pop()),
-)
-const ok = redirectApp.gz <= LIMIT_KB * 1024 && staticImports.length === 0
+const ENTRY = 'packages/core/src/index.ts'
+const whole = await gzippedSize({ entryPoints: [ENTRY] })
+const own = await gzippedSize({ entryPoints: [ENTRY], external: ['oauth4webapi', 'idb-keyval'] })
+const split = await splitBuild(ENTRY)
+const firstChunks = split.chunks.filter((chunk) => chunk.first)
+const firstLoad = {
+  gz: firstChunks.reduce((sum, chunk) => sum + chunk.gz, 0),
+  min: firstChunks.reduce((sum, chunk) => sum + chunk.min, 0),
+}
+// The entry must not reach an on-demand module statically, and an on-demand module must import
+// nothing at runtime but other on-demand modules (it takes the rest from the context's kit): a
+// module that the first load and an on-demand chunk share becomes a chunk of its own, and the
+// first load then comes as several files, each compressed alone.
+const inputs = split.metafile.inputs
+const staticImports = [...staticallyReached(split.metafile, ENTRY)].filter(onDemand)
+const sharedImports = Object.keys(inputs)
+  .filter(onDemand)
+  .flatMap((path) =>
+    inputs[path].imports
+      .filter((i) => i.kind === 'import-statement' && !onDemand(i.path))
+      .map((i) => `${path.split('/').pop()} imports ${i.path}`),
+  )
+const ok =
+  firstLoad.gz <= LIMIT_KB * 1024 &&
+  staticImports.length === 0 &&
+  sharedImports.length === 0 &&
+  firstChunks.length === 1
 console.log(
-  `${ok ? 'ok  ' : 'FAIL'} @latchkey/core for a redirect app (the whole public API, dependencies included, without what loads on demand): ${kb(redirectApp.gz)} min+gzip (${kb(redirectApp.min)} min), budget ${LIMIT_KB} kB`,
+  `${ok ? 'ok  ' : 'FAIL'} @latchkey/core for a redirect app, what the browser loads first (the whole public API, dependencies included, built with code splitting): ${kb(firstLoad.gz)} min+gzip (${kb(firstLoad.min)} min) in ${firstChunks.length} file(s), budget ${LIMIT_KB} kB in 1 file`,
 )
 for (const path of staticImports)
   console.log(`     not on demand: the entry imports ${path} statically`)
-for (const chunk of await onDemandChunks('packages/core/src/index.ts')) {
+for (const line of sharedImports) console.log(`     shared with the first load: ${line}`)
+for (const chunk of split.chunks.filter((chunk) => !chunk.first)) {
   console.log(
     `     loaded on demand: ${chunk.inputs.join(', ') || 'shared helpers'}: ${kb(chunk.gz)} min+gzip`,
   )

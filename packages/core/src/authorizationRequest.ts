@@ -1,11 +1,10 @@
 // The authorization request (RFC 6749 section 4.1.1 with PKCE), shared by redirect, popup and iframe.
-import * as oauth from 'oauth4webapi'
+// Loaded on demand (fetched in the background once the page knows nobody is signed in): it
+// imports nothing at runtime, and takes the rest of the SDK from `ctx.kit`.
+import type * as oauth from 'oauth4webapi'
 import type { LoginOptions } from './auth.js'
-import { isCallbackUrl } from './callbackUrl.js'
 import type { AuthContext } from './context.js'
-import { type BoundKey, pickDpopAlg } from './dpop.js'
-import { AuthError } from './errors.js'
-import { sanitizeReturnTo } from './returnTo.js'
+import type { BoundKey } from './dpop.js'
 import type { Transaction } from './transaction.js'
 
 // Authorization request parameters that only the SDK may set.
@@ -47,6 +46,7 @@ export async function startAuthorization(
   relay?: Transaction['relay'],
 ): Promise<AuthorizationRequest> {
   const { cfg, platform, transactions } = ctx
+  const { AuthError, oauth, isCallbackUrl, sanitizeReturnTo } = ctx.kit
   const page = platform.currentUrl()
   const returnTo =
     options.returnTo === undefined
@@ -133,6 +133,7 @@ async function dpopForNewSession(
 ): Promise<BoundKey | undefined> {
   const { dpop } = ctx.cfg
   if (dpop === false) return undefined
+  const { AuthError, pickDpopAlg } = ctx.kit
   const alg = pickDpopAlg(as.dpop_signing_alg_values_supported)
   if (alg !== undefined) return ctx.keys.handle(alg)
   if (dpop === true) {

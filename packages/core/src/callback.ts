@@ -1,15 +1,11 @@
 // Completing an authorization response: validation against its one-time transaction, the code
 // exchange and the new session. The same for a redirect, a popup and an iframe.
-import * as oauth from 'oauth4webapi'
+// Loaded on demand: it imports nothing at runtime, and takes the rest of the SDK from `ctx.kit`.
+import type * as oauth from 'oauth4webapi'
 import type { RedirectResult } from './auth.js'
-import { callbackDefect } from './callbackUrl.js'
 import type { AuthContext } from './context.js'
 import type { BoundKey } from './dpop.js'
-import { AuthError } from './errors.js'
-import { toAuthError } from './lib/toAuthError.js'
-import { safeReturnTo } from './returnTo.js'
-import { sessionFromTokenResponse } from './session.js'
-import { checkTokens, retryOnNonce, tokenError, tokenRequestOptions } from './tokenEndpoint.js'
+import type { Kit } from './kit.js'
 import type { TakeResult } from './transaction.js'
 
 /**
@@ -20,10 +16,11 @@ import type { TakeResult } from './transaction.js'
  *   `network_error`, `timeout`, `discovery_failed`, `storage_unavailable`.
  */
 export async function completeCallback(ctx: AuthContext, url: URL): Promise<RedirectResult> {
-  const { cfg, client } = ctx
+  const { cfg, client, kit } = ctx
+  const { AuthError, oauth } = kit
   ctx.loading()
   const params = url.searchParams
-  const defect = callbackDefect(params)
+  const defect = kit.callbackDefect(params)
   const ambiguous = () =>
     new AuthError('invalid_callback', `The callback URL is ambiguous: ${defect}.`)
   const state = params.get('state')
@@ -86,13 +83,13 @@ export async function completeCallback(ctx: AuthContext, url: URL): Promise<Redi
   try {
     as = await ctx.discover()
   } catch (error) {
-    ctx.fail(toAuthError(error, 'discovery_failed', 'Discovery'))
+    ctx.fail(kit.toAuthError(error, 'discovery_failed', 'Discovery'))
   }
   let callbackParams: URLSearchParams
   try {
     callbackParams = oauth.validateAuthResponse(as, client, params, transaction.state)
   } catch (error) {
-    ctx.fail(callbackError(error, params))
+    ctx.fail(callbackError(kit, error, params))
   }
 
   // The exchange and the save run under the refresh lock: a refresh in another tab cannot save
@@ -104,7 +101,7 @@ export async function completeCallback(ctx: AuthContext, url: URL): Promise<Redi
     let dpop: BoundKey | undefined
     try {
       dpop = transaction.dpop ? await ctx.keys.handle() : undefined
-      tokens = await retryOnNonce(async () =>
+      tokens = await kit.retryOnNonce(async () =>
         oauth.processAuthorizationCodeResponse(
           as,
           client,
@@ -115,7 +112,7 @@ export async function completeCallback(ctx: AuthContext, url: URL): Promise<Redi
             callbackParams,
             transaction.redirectUri,
             transaction.codeVerifier,
-            tokenRequestOptions(ctx, dpop?.handle),
+            kit.tokenRequestOptions(ctx, dpop?.handle),
           ),
           {
             expectedNonce: transaction.nonce ?? oauth.expectNoNonce,
@@ -124,11 +121,11 @@ export async function completeCallback(ctx: AuthContext, url: URL): Promise<Redi
           },
         ),
       )
-      claims = checkTokens(ctx, tokens, dpop?.handle, what)
+      claims = kit.checkTokens(ctx, tokens, dpop?.handle, what)
     } catch (error) {
-      ctx.fail(tokenError(error, what))
+      ctx.fail(kit.tokenError(error, what))
     }
-    const session = sessionFromTokenResponse(tokens, claims, ctx.platform.now(), dpop?.jkt)
+    const session = kit.sessionFromTokenResponse(tokens, claims, ctx.platform.now(), dpop?.jkt)
     if (transaction.relay === 'frame') session.silent = true
     await ctx.sessions.save(session)
     return session
@@ -136,11 +133,12 @@ export async function completeCallback(ctx: AuthContext, url: URL): Promise<Redi
   ctx.show(session)
   ctx.tell('login')
   ctx.mark(true)
-  return { returnTo: safeReturnTo(transaction.returnTo, ctx.platform.currentUrl().origin) }
+  return { returnTo: kit.safeReturnTo(transaction.returnTo, ctx.platform.currentUrl().origin) }
 }
 
 /** Classifies a failed authorization response check. */
-function callbackError(error: unknown, params: URLSearchParams): AuthError {
+function callbackError(kit: Kit, error: unknown, params: URLSearchParams) {
+  const { AuthError, oauth } = kit
   if (error instanceof oauth.AuthorizationResponseError) {
     const description = error.error_description
     return new AuthError(
@@ -162,5 +160,5 @@ function callbackError(error: unknown, params: URLSearchParams): AuthError {
   if (error instanceof oauth.OperationProcessingError && /"state"/.test(error.message)) {
     return new AuthError('state_mismatch', 'The callback `state` does not match its sign-in.')
   }
-  return toAuthError(error, 'invalid_callback', 'The callback')
+  return kit.toAuthError(error, 'invalid_callback', 'The callback')
 }

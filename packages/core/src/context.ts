@@ -3,6 +3,7 @@ import type * as oauth from 'oauth4webapi'
 import type { ResolvedConfig } from './config.js'
 import type { DpopKeys } from './dpop.js'
 import type { AuthError } from './errors.js'
+import type { Kit } from './kit.js'
 import type { Platform, TabMessage } from './platform.js'
 import type { Session, SessionStore } from './session.js'
 import type { TransactionStore } from './transaction.js'
@@ -31,4 +32,6 @@ export interface AuthContext {
   tell(type: TabMessage['type']): void
   /** Remembers (or forgets) that this browser was signed in, for the silent restore on load. */
   mark(signedIn: boolean): void
+  /** What the on-demand flows use of the rest of the SDK (see kit.ts). */
+  kit: Kit
 }

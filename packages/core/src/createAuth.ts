@@ -5,13 +5,13 @@
 import * as oauth from 'oauth4webapi'
 import type { Auth, RedirectResult } from './auth.js'
 import { createAuthFetch } from './authFetch.js'
-import { startAuthorization } from './authorizationRequest.js'
 import { isCallbackUrl, stripCallbackParams } from './callbackUrl.js'
 import { type AuthConfig, type ResolvedConfig, resolveConfig } from './config.js'
 import type { AuthContext } from './context.js'
 import { createDiscovery } from './discovery.js'
 import { DpopKeys } from './dpop.js'
 import { AuthError, isAuthError } from './errors.js'
+import { kit } from './kit.js'
 import { withFallback } from './lib/kv.js'
 import { toAuthError } from './lib/toAuthError.js'
 import { browserPlatform, type Platform } from './platform.js'
@@ -109,9 +109,12 @@ function browserAuth(cfg: ResolvedConfig, platform: Platform): Auth {
             silent: session.silent === true,
           },
     )
-    // Signed in, the page fetches logout's code in the background, while the deploy that served
-    // it is still the one online; logout() then needs no network to start.
-    if (session !== null) import('./logout.js').catch(() => undefined)
+    // The code of the next step a user can take (logout when signed in, else login) is fetched in
+    // the background, while the deploy that served the page is still the one online: the click
+    // then needs no download.
+    ;(session === null ? import('./authorizationRequest.js') : import('./logout.js')).catch(
+      () => undefined,
+    )
     cancelTimer()
     if (cfg.autoRefresh && session?.refreshToken !== undefined && session.expiresAt !== null) {
       const delay = Math.max(refreshAt(session, cfg.refreshLeeway * 1000) - platform.now(), 1000)
@@ -155,6 +158,7 @@ function browserAuth(cfg: ResolvedConfig, platform: Platform): Auth {
     },
     loading: () => store.set({ ...store.get(), status: 'loading' }),
     tell: (type) => channel?.post({ type, tabId: ctx.tabId }),
+    kit,
     mark(signedIn) {
       if (signedIn && cfg.silentLogin === false) return
       const flags = platform.flags
@@ -315,7 +319,10 @@ function browserAuth(cfg: ResolvedConfig, platform: Platform): Auth {
 
   return {
     login: (options = {}) =>
-      run(async () => platform.navigate((await startAuthorization(ctx, options)).url), 'login()'),
+      run(async () => {
+        const request = await load(import('./authorizationRequest.js'), 'login()')
+        platform.navigate((await request.startAuthorization(ctx, options)).url)
+      }, 'login()'),
     loginWithPopup(options = {}) {
       // Opened here, synchronously, while the click that called this is still the user's gesture.
       const popup = openPopupNow()

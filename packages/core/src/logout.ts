@@ -1,10 +1,8 @@
 // Signing out: clear everything this client stored, revoke the refresh token, end the server session.
-import * as oauth from 'oauth4webapi'
+// Loaded on demand: it imports nothing at runtime, and takes the rest of the SDK from `ctx.kit`.
+import type * as oauth from 'oauth4webapi'
 import type { LogoutOptions } from './auth.js'
 import type { AuthContext } from './context.js'
-import { requestOptions } from './discovery.js'
-import { AuthError } from './errors.js'
-import { toAuthError } from './lib/toAuthError.js'
 
 /** See {@link Auth.logout}. */
 export async function logout(ctx: AuthContext, options: LogoutOptions): Promise<void> {
@@ -17,7 +15,7 @@ export async function logout(ctx: AuthContext, options: LogoutOptions): Promise<
       url = new URL(options.returnTo, platform.currentUrl())
     } catch {}
     if (url?.origin !== origin) {
-      throw new AuthError(
+      throw new ctx.kit.AuthError(
         'invalid_argument',
         "logout() returnTo must be a URL on this app's origin.",
       )
@@ -78,7 +76,8 @@ async function revoke(
   dpop: oauth.DPoPHandle | undefined,
   sent: () => void,
 ): Promise<void> {
-  const { platform } = ctx
+  const { platform, kit } = ctx
+  const { oauth } = kit
   try {
     // oauth4webapi's revocationRequest takes no DPoP handle; the handle's own signer (used for
     // its token requests) makes the proof. Without one the request goes as it is.
@@ -89,7 +88,7 @@ async function revoke(
       'POST',
     )
     const response = await oauth.revocationRequest(as, ctx.client, oauth.None(), token, {
-      ...requestOptions(ctx.cfg, platform.fetch),
+      ...kit.requestOptions(ctx.cfg, platform.fetch),
       headers,
       additionalParameters: { token_type_hint: 'refresh_token' },
       // keepalive: the request outlives the page if the app navigates away right after logout.
@@ -103,7 +102,7 @@ async function revoke(
   } catch (error) {
     // The local session is gone either way; the server's refresh token expires on its own.
     platform.warn(
-      `[latchkey] ${toAuthError(error, 'token_request_failed', 'Revoking the refresh token').message}`,
+      `[latchkey] ${kit.toAuthError(error, 'token_request_failed', 'Revoking the refresh token').message}`,
     )
   }
 }

@@ -1,4 +1,5 @@
 // Sign-in in a popup window (loadable on demand: apps that never call it do not load it).
+// It imports only other on-demand modules at runtime, and takes the rest from `ctx.kit`.
 import type { PopupLoginOptions } from './auth.js'
 import { startAuthorization } from './authorizationRequest.js'
 import { completeCallback } from './callback.js'
@@ -24,7 +25,8 @@ export async function popupLogin(
       origin: ctx.platform.currentUrl().origin,
       source: popup,
       state,
-      redirectUrl: ctx.cfg.redirectUrl,
+      isCallback: (url) => ctx.kit.isCallbackUrl(url, ctx.cfg.redirectUrl),
+      AuthError: ctx.kit.AuthError,
       scopeKey: ctx.scopeKey,
       timeoutMs,
       closed: () => popup.closed,

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest'
+import { isCallbackUrl } from './callbackUrl.js'
 import { relayedUrl } from './relayReceiver.js'
 
 const APP = 'https://app.example.com'
@@ -8,7 +9,12 @@ const callback = (state: string, base = `${APP}/callback`) => `${base}?code=c&st
 const message = (url: string) => ({ type: 'latchkey:callback', url })
 
 describe('relayedUrl', () => {
-  const expected = { origin: APP, source: popup, state: 's1', redirectUrl }
+  const expected = {
+    origin: APP,
+    source: popup,
+    state: 's1',
+    isCallback: (url: URL) => isCallbackUrl(url, redirectUrl),
+  }
 
   it('accepts the response to the pending sign-in from its own window at the app origin', () => {
     const url = relayedUrl({ data: message(callback('s1')), origin: APP, source: popup }, expected)

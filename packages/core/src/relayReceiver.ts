@@ -1,7 +1,7 @@
 // The receiving end of the relay, in the window that started a popup or iframe sign-in (loaded
 // with those flows only).
-import { isCallbackUrl } from './callbackUrl.js'
-import { AuthError } from './errors.js'
+// It imports only the relay's sender module at runtime: see kit.ts.
+import type { AuthError } from './errors.js'
 import { RELAY_TYPE, type RelayMessage, relayChannel } from './relay.js'
 
 /** What a relayed response must match. */
@@ -12,7 +12,8 @@ export interface RelayExpectation {
   source?: unknown
   /** The pending sign-in's `state`. */
   state: string
-  redirectUrl: URL
+  /** Whether a URL is a callback to the redirect URI (`isCallbackUrl`, from the context's kit). */
+  isCallback(url: URL): boolean
 }
 
 /**
@@ -34,8 +35,7 @@ export function relayedUrl(
   } catch {
     return undefined
   }
-  return isCallbackUrl(parsed, expected.redirectUrl) &&
-    parsed.searchParams.get('state') === expected.state
+  return expected.isCallback(parsed) && parsed.searchParams.get('state') === expected.state
     ? parsed
     : undefined
 }
@@ -47,6 +47,8 @@ export interface RelayWait extends RelayExpectation {
   timeoutMs: number
   /** Whether the popup was closed (checked twice a second); absent for an iframe. */
   closed?: () => boolean
+  /** The SDK's error class (from the context's kit). */
+  AuthError: typeof AuthError
 }
 
 /**
@@ -77,7 +79,7 @@ export function receiveRelay(wait: RelayWait): Promise<URL> {
       if (closedSeen) {
         done(
           undefined,
-          new AuthError(
+          new wait.AuthError(
             'popup_closed',
             'The sign-in popup was closed before the sign-in finished.',
           ),
@@ -89,7 +91,7 @@ export function receiveRelay(wait: RelayWait): Promise<URL> {
       () =>
         done(
           undefined,
-          new AuthError(
+          new wait.AuthError(
             'timeout',
             `The sign-in did not answer within ${Math.round(wait.timeoutMs / 1000)} s.`,
           ),

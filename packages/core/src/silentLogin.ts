@@ -1,9 +1,9 @@
 // Silent sign-in: `prompt=none` in a hidden iframe (loadable on demand).
+// It imports only other on-demand modules at runtime, and takes the rest from `ctx.kit`.
 import type { SilentLoginOptions } from './auth.js'
 import { startAuthorization } from './authorizationRequest.js'
 import { completeCallback } from './callback.js'
 import type { AuthContext } from './context.js'
-import { AuthError, isAuthError } from './errors.js'
 import { receiveRelay } from './relayReceiver.js'
 
 // Answers to prompt=none that mean "the user must take part" (OpenID Connect Core 3.1.2.6).
@@ -21,6 +21,7 @@ const NEEDS_USER = new Set([
  *   completing the response throws.
  */
 export async function silentLogin(ctx: AuthContext, options: SilentLoginOptions): Promise<void> {
+  const { AuthError, isAuthError, isCallbackUrl } = ctx.kit
   const request = await startAuthorization(ctx, { prompt: 'none' }, 'frame')
   const frame = document.createElement('iframe')
   frame.hidden = true
@@ -32,7 +33,8 @@ export async function silentLogin(ctx: AuthContext, options: SilentLoginOptions)
       origin: ctx.platform.currentUrl().origin,
       source: frame.contentWindow as Window,
       state: request.state,
-      redirectUrl: ctx.cfg.redirectUrl,
+      isCallback: (url) => isCallbackUrl(url, ctx.cfg.redirectUrl),
+      AuthError,
       scopeKey: ctx.scopeKey,
       timeoutMs: options.timeoutMs ?? 10_000,
     })
@@ -69,7 +71,7 @@ export async function restoreSilently(ctx: AuthContext): Promise<boolean> {
     await silentLogin(quiet, {})
     return true
   } catch (error) {
-    if (isAuthError(error, 'login_required')) ctx.mark(false)
+    if (ctx.kit.isAuthError(error, 'login_required')) ctx.mark(false)
     else ctx.platform.warn(`[latchkey] silent sign-in on load failed: ${(error as Error).message}`)
     return false
   }

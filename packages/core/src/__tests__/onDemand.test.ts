@@ -1,10 +1,11 @@
-// Code that loads on demand (the callback's exchange, logout): a chunk that cannot be fetched
+// Code that loads on demand (the authorization request, the callback's exchange, logout): a chunk that cannot be fetched
 // (offline, or a deploy replaced the app's files) is a network_error in the state, never a bare
 // TypeError or a silent hang.
 import { afterEach, expect, it, vi } from 'vitest'
 import { API, config, fakeWorld, rejection } from './fakeWorld.js'
 
 afterEach(() => {
+  vi.doUnmock('../authorizationRequest.js')
   vi.doUnmock('../callback.js')
   vi.doUnmock('../logout.js')
   vi.resetModules()
@@ -42,4 +43,17 @@ it('logout() rejects with network_error and keeps the session when the logout co
   expect(auth.getState()).toMatchObject({ status: 'authenticated', error })
   // Still signed in, and the user can try again.
   expect(await auth.getAccessToken()).toBe('at-1')
+})
+
+it('login() rejects with network_error, in the state too, when the sign-in code cannot load', async () => {
+  vi.resetModules()
+  vi.doMock('../authorizationRequest.js', gone)
+  const { createAuth } = await import('../createAuth.js')
+  const world = fakeWorld()
+  const tab = world.tab()
+  const auth = createAuth({ ...config, apiOrigins: [API] }, tab.platform)
+  const error = await rejection(auth.login())
+  expect(error).toMatchObject({ name: 'AuthError', code: 'network_error' })
+  expect(auth.getState()).toMatchObject({ status: 'error', error })
+  expect(tab.navigations).toEqual([])
 })

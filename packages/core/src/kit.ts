@@ -1,0 +1,67 @@
+// What the flows that load on demand (the authorization request, the callback's exchange, logout,
+// popup and silent sign-in)
+// use of the rest of the SDK. They take it from the context instead of importing it: app bundlers
+// (Vite's Rolldown, esbuild) put a module that both the first load and an on-demand chunk import
+// into a chunk of its own, so the first load would come as several files, each compressed alone.
+// `npm run size` checks that the on-demand modules import nothing at runtime but one another.
+import {
+  AuthorizationResponseError,
+  authorizationCodeGrantRequest,
+  calculatePKCECodeChallenge,
+  customFetch,
+  expectNoNonce,
+  generateRandomCodeVerifier,
+  generateRandomNonce,
+  generateRandomState,
+  None,
+  OperationProcessingError,
+  processAuthorizationCodeResponse,
+  processRevocationResponse,
+  revocationRequest,
+  validateAuthResponse,
+} from 'oauth4webapi'
+import { callbackDefect, isCallbackUrl } from './callbackUrl.js'
+import { requestOptions } from './discovery.js'
+import { pickDpopAlg } from './dpop.js'
+import { AuthError, isAuthError } from './errors.js'
+import { toAuthError } from './lib/toAuthError.js'
+import { safeReturnTo, sanitizeReturnTo } from './returnTo.js'
+import { sessionFromTokenResponse } from './session.js'
+import { checkTokens, retryOnNonce, tokenError, tokenRequestOptions } from './tokenEndpoint.js'
+
+/** The shared code of the on-demand flows; see the comment at the top of this file. */
+export const kit = {
+  oauth: {
+    AuthorizationResponseError,
+    authorizationCodeGrantRequest,
+    calculatePKCECodeChallenge,
+    customFetch,
+    expectNoNonce,
+    generateRandomCodeVerifier,
+    generateRandomNonce,
+    generateRandomState,
+    None,
+    OperationProcessingError,
+    processAuthorizationCodeResponse,
+    processRevocationResponse,
+    revocationRequest,
+    validateAuthResponse,
+  },
+  AuthError,
+  isAuthError,
+  toAuthError,
+  callbackDefect,
+  isCallbackUrl,
+  safeReturnTo,
+  sanitizeReturnTo,
+  pickDpopAlg,
+  sessionFromTokenResponse,
+  checkTokens,
+  retryOnNonce,
+  tokenError,
+  tokenRequestOptions,
+  requestOptions,
+} as const
+
+/** The type of {@link kit}. */
+export type Kit = typeof kit
