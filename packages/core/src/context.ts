@@ -30,6 +30,8 @@ export interface AuthContext {
   loading(): void
   /** Tells the other tabs. */
   tell(type: TabMessage['type']): void
+  /** Hands the page to the server's end-session endpoint: until the page is shown again, no login(). */
+  leave(url: string): void
   /** Remembers (or forgets) that this browser was signed in, for the silent restore on load. */
   mark(signedIn: boolean): void
   /** What the on-demand flows use of the rest of the SDK (see kit.ts). */

@@ -275,6 +275,35 @@ describe('getAccessToken(), authFetch() and logout()', () => {
     expect(await world.storage.keys()).toEqual([])
   })
 
+  it('a login() started while logout() hands the page to the server starts no sign-in', async () => {
+    // A protected page that answers `unauthenticated` with login() (React's <RequireAuth>) must
+    // not send the user to sign in instead of signing out at the server.
+    const { world, auth } = await signedIn()
+    const navigations = world.navigations.length
+    const logins: Promise<void>[] = []
+    auth.subscribe((state) => {
+      if (state.status === 'unauthenticated' && logins.length === 0) logins.push(auth.login())
+    })
+    await auth.logout()
+    await Promise.all(logins)
+    expect(logins).toHaveLength(1)
+    const after = world.navigations.slice(navigations).map((url) => new URL(url).pathname)
+    expect(after).toEqual(['/session/end'])
+
+    // A page back from the back/forward cache can sign in again.
+    world.world.setVisible(false)
+    world.world.setVisible(true)
+    await auth.login()
+    expect(new URL(world.navigations.at(-1) as string).pathname).toBe('/auth')
+  })
+
+  it('a login() after a local-only logout signs in as usual', async () => {
+    const { world, auth } = await signedIn()
+    await auth.logout({ localOnly: true })
+    await auth.login()
+    expect(new URL(world.navigations.at(-1) as string).pathname).toBe('/auth')
+  })
+
   it('logs out locally only when asked', async () => {
     const { world, auth } = await signedIn()
     const navigations = world.navigations.length

@@ -130,6 +130,17 @@ function browserAuth(cfg: ResolvedConfig, platform: Platform): Auth {
   }
   if (cfg.autoRefresh) platform.onVisible(refreshInBackground)
 
+  // A logout that ends the server session navigates there once its revocation is answered; the
+  // state says `unauthenticated` before that. A login() in between (a protected page's reaction,
+  // React's <RequireAuth>) waits for the logout, and starts nothing once the page is on its way:
+  // its navigation would replace the logout's. A page back from the back/forward cache is shown
+  // again, and may sign in.
+  let loggingOut: Promise<unknown> = Promise.resolve()
+  let leaving = false
+  platform.onVisible(() => {
+    leaving = false
+  })
+
   const ctx: AuthContext = {
     cfg,
     platform,
@@ -159,6 +170,10 @@ function browserAuth(cfg: ResolvedConfig, platform: Platform): Auth {
     loading: () => store.set({ ...store.get(), status: 'loading' }),
     tell: (type) => channel?.post({ type, tabId: ctx.tabId }),
     kit,
+    leave(url) {
+      leaving = true
+      platform.navigate(url)
+    },
     mark(signedIn) {
       if (signedIn && cfg.silentLogin === false) return
       const flags = platform.flags
@@ -320,6 +335,8 @@ function browserAuth(cfg: ResolvedConfig, platform: Platform): Auth {
   return {
     login: (options = {}) =>
       run(async () => {
+        await loggingOut
+        if (leaving) return
         const request = await load(import('./authorizationRequest.js'), 'login()')
         platform.navigate((await request.startAuthorization(ctx, options)).url)
       }, 'login()'),
@@ -356,7 +373,10 @@ function browserAuth(cfg: ResolvedConfig, platform: Platform): Auth {
     }),
     logout: async (options = {}) => {
       await restored
-      await (await load(import('./logout.js'), 'logout()')).logout(ctx, options)
+      const done = (async () =>
+        (await load(import('./logout.js'), 'logout()')).logout(ctx, options))()
+      loggingOut = done.catch(() => undefined)
+      await done
     },
     getState: () => store.get(),
     subscribe: (listener) => store.subscribe(listener),

@@ -42,7 +42,10 @@ export interface Platform {
   setTimer(callback: () => void, ms: number): () => void
   /** Whether the page is visible (background tabs do not refresh proactively). */
   isVisible(): boolean
-  /** Calls `callback` whenever the page becomes visible; returns the function that stops it. */
+  /**
+   * Calls `callback` whenever the page becomes visible (also when it is restored from the
+   * back/forward cache); returns the function that stops it.
+   */
   onVisible(callback: () => void): () => void
   /** Reports a degraded mode to the developer. */
   warn(message: string): void
@@ -90,8 +93,16 @@ export function browserPlatform(): Platform {
       const listener = () => {
         if (document.visibilityState === 'visible') callback()
       }
+      // A page restored from the back/forward cache is shown again too.
+      const restored = (event: PageTransitionEvent) => {
+        if (event.persisted) callback()
+      }
       document.addEventListener('visibilitychange', listener)
-      return () => document.removeEventListener('visibilitychange', listener)
+      window.addEventListener('pageshow', restored)
+      return () => {
+        document.removeEventListener('visibilitychange', listener)
+        window.removeEventListener('pageshow', restored)
+      }
     },
     warn: (message) => console.warn(message),
   }
