@@ -7,7 +7,7 @@ export const ISSUER = 'http://localhost:4000'
 export const API = 'http://localhost:4001'
 export const CLIENT_ID = 'latchkey-spa'
 /** The SPA's refresh leeway in seconds: playwright.config.ts starts the playground with it. */
-export const REFRESH_LEEWAY_S = 2
+const REFRESH_LEEWAY_S = 2
 /** IndexedDB key of the SPA's persisted session (database `latchkey`, object store `kv`). */
 export const SESSION_KEY = `latchkey:${new URL(ISSUER).href}:${CLIENT_ID}:session`
 /** IndexedDB key of the SDK's DPoP key pair (`{ alg, keyPair }`) for the playground's client. */
@@ -30,15 +30,15 @@ export interface ApiConfig {
 }
 
 /** What every spec may assume at its start; `resetPlaygroundConfig()` restores it. */
-export const DEFAULT_AUTH_SERVER_CONFIG: AuthServerConfig = {
+const DEFAULT_AUTH_SERVER_CONFIG: AuthServerConfig = {
   accessTokenTtl: 300,
   dpopNonce: false,
   advertiseDpop: true,
 }
-export const DEFAULT_API_CONFIG: ApiConfig = { dpopNonce: false }
+const DEFAULT_API_CONFIG: ApiConfig = { dpopNonce: false }
 
 /** The parts of the SPA's Auth instance (`window.latchkey`) the specs call directly. */
-export interface LatchkeyHandle {
+interface LatchkeyHandle {
   readonly tabId: string
   authFetch(input: string, init?: RequestInit): Promise<Response>
   getAccessToken(options?: { forceRefresh?: boolean }): Promise<string>

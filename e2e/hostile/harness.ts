@@ -118,7 +118,7 @@ export async function startLogin(page: Page, config: HarnessConfig): Promise<voi
 }
 
 /** A failed SDK call as the page saw it, serialised every way an app might log it. */
-export interface Failure {
+interface Failure {
   code: string
   name: string
   message: string

@@ -69,7 +69,7 @@ export interface Scenario {
 }
 
 /** One request to an `/authorize` endpoint. */
-export interface AuthorizeRecord {
+interface AuthorizeRecord {
   issuer: string
   params: Record<string, string>
 }
@@ -87,7 +87,7 @@ export interface TokenRecord {
 
 /** What `GET /__hostile/log` returns: everything since the last scenario was set. */
 /** A request that reached `/__hostile/echo`, e.g. at the end of a redirect. */
-export interface EchoRecord {
+interface EchoRecord {
   method: string
   host: string
   authorization: boolean

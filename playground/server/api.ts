@@ -43,7 +43,7 @@ export interface ApiRequestRecord {
 }
 
 /** The runtime-adjustable settings served by `GET` / `POST /__playground/config`. */
-export interface ApiConfig {
+interface ApiConfig {
   /** Whether DPoP proofs must carry the API's current nonce (RFC 9449 section 9). */
   dpopNonce: boolean
 }

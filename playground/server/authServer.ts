@@ -7,7 +7,7 @@ import Provider, { type Configuration, errors } from 'oidc-provider'
 import { listen, type RunningServer, readJson, sendJson, stop } from './http.js'
 import { SERVICE_CLIENT_SECRET, SERVICE_CLIENTS, SERVICE_SCOPE } from './serviceClients.js'
 
-export { SERVICE_CLIENT_SECRET, SERVICE_CLIENTS, SERVICE_SCOPE }
+export { SERVICE_CLIENT_SECRET, SERVICE_CLIENTS }
 
 /** Options for {@link startAuthServer}. */
 export interface AuthServerOptions {
@@ -68,10 +68,10 @@ export interface TokenRequestRecord {
 }
 
 /** Client id of the one public client the playground registers. */
-export const SPA_CLIENT_ID = 'latchkey-spa'
+const SPA_CLIENT_ID = 'latchkey-spa'
 
 /** The scope the SPA's access tokens get for the demo API. */
-export const API_SCOPE = 'api:read'
+const API_SCOPE = 'api:read'
 /** A started authorization server. */
 export interface AuthServer extends RunningServer {
   /**

@@ -30,7 +30,7 @@ export function isExpired(session: Session, now: number): boolean {
  * `invalid_client`, `invalid_scope` or a 200 response that failed validation (its refresh token
  * already rotated), ends the session: sending the same refresh token again cannot succeed.
  */
-export function keepsSession(error: AuthError): boolean {
+function keepsSession(error: AuthError): boolean {
   const status = error.status ?? 0
   return (
     ['network_error', 'timeout', 'discovery_failed', 'storage_unavailable'].includes(error.code) ||
@@ -46,7 +46,7 @@ export function keepsSession(error: AuthError): boolean {
 const backoffMs = (failures: number) => Math.min(1000 * 2 ** (failures - 1), 60_000)
 
 /** What a successful refresh-token grant produced, already validated by oauth4webapi. */
-export type RefreshGrant = (refreshToken: string, previous: Session) => Promise<Session>
+type RefreshGrant = (refreshToken: string, previous: Session) => Promise<Session>
 
 /** What {@link createRefresher} needs. */
 export interface RefresherDeps {

@@ -62,7 +62,7 @@ export function sessionFromTokenResponse(
 }
 
 /** Whether `value` is a well-formed stored session (IndexedDB may hold anything). */
-export function isSession(value: unknown): value is Session {
+function isSession(value: unknown): value is Session {
   if (typeof value !== 'object' || value === null) return false
   const s = value as Record<string, unknown>
   const optionalString = (v: unknown) => v === undefined || typeof v === 'string'

@@ -133,7 +133,7 @@ function invalid(message: string): AuthError {
  * Checks an absolute https URL (http only on loopback) without fragment, credentials or query.
  * @throws {@link AuthError} with `code` naming `name` in its message.
  */
-export function parseUrl(
+function parseUrl(
   name: string,
   value: unknown,
   fail: (message: string) => AuthError = invalid,

@@ -25,7 +25,7 @@ export interface TokenCacheDeps {
 }
 
 /** Options of one {@link TokenCache.get}. */
-export interface TokenCacheGetOptions {
+interface TokenCacheGetOptions {
   /** Get a new token even if the cached one is still fresh. */
   forceRefresh?: boolean
   /** A token an API rejected: never returned again. */

@@ -37,7 +37,7 @@ export interface WorldOptions {
 }
 
 /** What the next token response does: a status, a JSON OAuth error, or 'network' (fetch rejects). */
-export type Fault = number | 'network' | { status: number; error: string; headers?: HeadersInit }
+type Fault = number | 'network' | { status: number; error: string; headers?: HeadersInit }
 
 /** A DPoP proof's header and claims, as the fake server saw them. */
 export interface SeenProof {

@@ -37,7 +37,7 @@ export interface TestPlayground {
 }
 
 /** A port nobody listens on right now (the Playwright playground's fixed ports are avoided). */
-export async function freePort(): Promise<number> {
+async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const server = createServer()
     server.once('error', reject)
