@@ -106,3 +106,27 @@ test('a deep link to a protected route comes back to it, query included, after s
   const claims = JSON.parse((await page.getByTestId('claims').textContent()) ?? 'null')
   expect(claims).toMatchObject({ sub: user })
 })
+
+test('signing out on the protected page signs out at the server, and <RequireAuth> starts no sign-in', async ({
+  page,
+}) => {
+  const user = `react-out-${Date.now()}`
+  await page.goto(`${REACT_APP}/protected`)
+  await page.waitForURL(`${ISSUER}/**`)
+  await finishLogin(page, user)
+  await page.waitForURL(`${REACT_APP}/protected`)
+  await expect(page.getByTestId('claims')).toContainText(user)
+
+  // <RequireAuth> sees `unauthenticated` while the logout waits for its revocation: a login() it
+  // starts then must not replace the trip to the server's logout page.
+  const authorizations: string[] = []
+  page.on('request', (request) => {
+    if (request.url().startsWith(`${ISSUER}/auth?`)) authorizations.push(request.url())
+  })
+  await page.getByTestId('logout').click()
+  await page.waitForURL(`${ISSUER}/session/end**`)
+  await page.getByRole('button', { name: /yes, sign me out/i }).click()
+  await page.waitForURL(`${REACT_APP}/`)
+  await expect(page.getByTestId('status')).toHaveText('unauthenticated')
+  expect(authorizations).toEqual([])
+})

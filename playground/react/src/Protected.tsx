@@ -7,7 +7,7 @@ type ApiResult = { status: number; body: unknown } | { error: unknown }
 
 /** Rendered only when signed in (it sits inside `<RequireAuth>`). */
 export function Protected() {
-  const { user, expiresAt, authFetch } = useAuth()
+  const { user, expiresAt, authFetch, logout } = useAuth()
   const [result, setResult] = useState<ApiResult | null>(null)
 
   async function callApi() {
@@ -31,9 +31,18 @@ export function Protected() {
       </p>
       <h3>Your claims</h3>
       <pre data-testid="claims">{JSON.stringify(user, null, 2)}</pre>
-      <button type="button" data-testid="call-api" onClick={() => void callApi()}>
-        Call the demo API
-      </button>
+      <p>
+        <button type="button" data-testid="call-api" onClick={() => void callApi()}>
+          Call the demo API
+        </button>{' '}
+        <button
+          type="button"
+          data-testid="logout"
+          onClick={() => logout().catch((error) => setResult({ error }))}
+        >
+          Sign out
+        </button>
+      </p>
       {result && 'error' in result ? <ErrorMessage error={result.error} /> : null}
       {result && 'status' in result ? (
         <pre data-testid="api-result">
