@@ -75,9 +75,12 @@ export interface GetAccessTokenOptions {
 export interface Auth {
   /**
    * Starts Authorization Code + PKCE: stores a one-time transaction and navigates to the
-   * authorization endpoint. The returned promise settles once navigation has started.
+   * authorization endpoint. The returned promise settles once navigation has started. Called while
+   * {@link Auth.logout} takes the page to the server's end-session endpoint (e.g. by a protected
+   * page that answers `unauthenticated`), it waits for the logout and starts nothing.
    * @throws {@link AuthError} `invalid_argument` (bad `returnTo`, `maxAge` or `params`), `discovery_failed`,
-   *   `issuer_mismatch`, `storage_unavailable`.
+   *   `issuer_mismatch`, `storage_unavailable`, `network_error` (also when the sign-in code, loaded
+   *   on demand, cannot be fetched).
    * @see {@link https://www.rfc-editor.org/rfc/rfc7636 | RFC 7636 (PKCE)}
    */
   login(options?: LoginOptions): Promise<void>
@@ -112,7 +115,8 @@ export interface Auth {
    * @param url the callback URL @default `window.location.href`
    * @throws {@link AuthError} `state_mismatch`, `transaction_missing`, `issuer_mismatch`,
    *   `authorization_denied`, `invalid_callback`, `token_request_failed`, `id_token_invalid`,
-   *   `network_error`, `timeout`, `discovery_failed`, `storage_unavailable`.
+   *   `network_error` (also when the callback's code, loaded on demand, cannot be fetched),
+   *   `timeout`, `discovery_failed`, `storage_unavailable`.
    * @see {@link https://www.rfc-editor.org/rfc/rfc9207 | RFC 9207 (iss)}
    */
   handleRedirect(url?: string | URL): Promise<RedirectResult | null>
@@ -152,7 +156,8 @@ export interface Auth {
    * an app that leaves the page at that moment does not cancel it. A failed revocation does not
    * stop the logout.
    * @throws {@link AuthError} `invalid_argument` (bad `returnTo`), `discovery_failed` (the local
-   *   session is cleared anyway).
+   *   session is cleared anyway), `network_error` when logout's code, loaded on demand, cannot be
+   *   fetched (nothing is cleared then: the user can try again).
    * @see {@link https://www.rfc-editor.org/rfc/rfc7009 | RFC 7009},
    *   {@link https://openid.net/specs/openid-connect-rpinitiated-1_0.html | OpenID Connect RP-Initiated Logout}
    */
