@@ -302,15 +302,51 @@ export async function signIn(page: Page, login: string): Promise<void> {
 
 /** From the authorization server's login page: signs in and consents, ending on the SPA, signed in. */
 export async function finishLogin(page: Page, login: string): Promise<void> {
+  await consentAt(page, login, SPA)
+  await page.waitForURL(`${SPA}/`)
+  await expect(page.getByTestId('status')).toHaveText('authenticated')
+}
+
+/** From the authorization server's login page: signs in as `login` and consents, back on `app`. */
+export async function consentAt(page: Page, login: string, app: string): Promise<void> {
   await page.locator('input[name=login]').fill(login)
   await page.locator('input[name=password]').fill('any password')
   await page.locator('button[type=submit]').click()
   const consent = page.getByRole('button', { name: 'Continue' })
   // The consent page shows on the first sign-in of a grant only.
-  await Promise.race([consent.waitFor(), page.waitForURL(`${SPA}/**`)])
+  await Promise.race([consent.waitFor(), page.waitForURL(`${app}/**`)])
   if (page.url().startsWith(ISSUER)) await consent.click()
-  await page.waitForURL(`${SPA}/`)
-  await expect(page.getByTestId('status')).toHaveText('authenticated')
+  await page.waitForURL(`${app}/**`)
+}
+
+/** Every authorization request (`/auth?...` at the server) the page makes from now on. */
+export function recordAuthorizationRequests(page: Page): string[] {
+  const urls: string[] = []
+  page.on('request', (request) => {
+    if (request.url().startsWith(`${ISSUER}/auth?`)) urls.push(request.url())
+  })
+  return urls
+}
+
+/** Token-endpoint requests since the first `since`, as [grant_type, status]. */
+export async function tokenRequestsSince(since: number) {
+  return (await tokenRequests()).slice(since).map((r) => [r.grant_type, r.status] as const)
+}
+
+/**
+ * On a demo app's protected page (React, Vue): the claims and expiry of `user`, and an API call
+ * through authFetch that the API answers as that user.
+ */
+export async function checkProtectedPage(page: Page, user: string): Promise<void> {
+  const claims = JSON.parse((await page.getByTestId('claims').textContent()) ?? 'null')
+  expect(claims).toMatchObject({ sub: user, iss: ISSUER })
+  await expect(page.getByTestId('expires-at')).not.toHaveText('unknown')
+  await page.getByTestId('call-api').click()
+  await expect(page.getByTestId('api-result')).toContainText('HTTP 200')
+  const body = JSON.parse(
+    ((await page.getByTestId('api-result').textContent()) ?? '').replace(/^HTTP 200\s*/, ''),
+  )
+  expect(body.sub).toBe(user)
 }
 
 /** The SDK's stored DPoP key pair, as the page itself can see it (raw IndexedDB + WebCrypto). */

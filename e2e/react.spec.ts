@@ -1,26 +1,17 @@
 // The React demo app (playground/react) under StrictMode: redirect and popup sign-in, a protected
 // route behind <RequireAuth>, an API call through authFetch, sign-out, and deep links that survive
 // the round trip to the authorization server.
-import { expect, type Page, test } from '@playwright/test'
-import { ISSUER, tokenRequests } from './playground.js'
+import { expect, test } from '@playwright/test'
+import {
+  checkProtectedPage,
+  consentAt,
+  ISSUER,
+  recordAuthorizationRequests,
+  tokenRequests,
+  tokenRequestsSince,
+} from './playground.js'
 
 const REACT_APP = 'http://localhost:5174'
-
-/** Token-endpoint requests since `since`, as [grant_type, status]. */
-async function tokenRequestsSince(since: number) {
-  return (await tokenRequests()).slice(since).map((r) => [r.grant_type, r.status] as const)
-}
-
-/** On the server's login page: signs in as `login` and consents, back on the React app. */
-async function finishLogin(page: Page, login: string): Promise<void> {
-  await page.locator('input[name=login]').fill(login)
-  await page.locator('input[name=password]').fill('any password')
-  await page.locator('button[type=submit]').click()
-  const consent = page.getByRole('button', { name: 'Continue' })
-  await Promise.race([consent.waitFor(), page.waitForURL(`${REACT_APP}/**`)])
-  if (page.url().startsWith(ISSUER)) await consent.click()
-  await page.waitForURL(`${REACT_APP}/**`)
-}
 
 test('the full journey: redirect sign-in, protected route, API call as the user, sign-out', async ({
   page,
@@ -32,7 +23,7 @@ test('the full journey: redirect sign-in, protected route, API call as the user,
   await expect(page.getByTestId('status')).toHaveText('unauthenticated')
   await page.getByTestId('login').click()
   await page.waitForURL(`${ISSUER}/**`)
-  await finishLogin(page, user)
+  await consentAt(page, user, REACT_APP)
 
   await expect(page.getByTestId('status')).toHaveText('authenticated')
   await expect(page.getByTestId('user-sub')).toHaveText(user)
@@ -43,16 +34,7 @@ test('the full journey: redirect sign-in, protected route, API call as the user,
 
   await page.getByTestId('protected-link').click()
   await page.waitForURL(`${REACT_APP}/protected`)
-  const claims = JSON.parse((await page.getByTestId('claims').textContent()) ?? 'null')
-  expect(claims).toMatchObject({ sub: user, iss: ISSUER })
-  await expect(page.getByTestId('expires-at')).not.toHaveText('unknown')
-
-  await page.getByTestId('call-api').click()
-  await expect(page.getByTestId('api-result')).toContainText('HTTP 200')
-  const body = JSON.parse(
-    ((await page.getByTestId('api-result').textContent()) ?? '').replace(/^HTTP 200\s*/, ''),
-  )
-  expect(body.sub).toBe(user)
+  await checkProtectedPage(page, user)
 
   await page.goto(`${REACT_APP}/`)
   await expect(page.getByTestId('status')).toHaveText('authenticated')
@@ -99,7 +81,7 @@ test('a deep link to a protected route comes back to it, query included, after s
   await page.goto(`${REACT_APP}/protected?x=1`)
   // <RequireAuth> sent the signed-out user to the server instead of showing the page.
   await page.waitForURL(`${ISSUER}/**`)
-  await finishLogin(page, user)
+  await consentAt(page, user, REACT_APP)
 
   await page.waitForURL(`${REACT_APP}/protected?x=1`)
   expect(new URL(page.url()).search).toBe('?x=1')
@@ -113,16 +95,13 @@ test('signing out on the protected page signs out at the server, and <RequireAut
   const user = `react-out-${Date.now()}`
   await page.goto(`${REACT_APP}/protected`)
   await page.waitForURL(`${ISSUER}/**`)
-  await finishLogin(page, user)
+  await consentAt(page, user, REACT_APP)
   await page.waitForURL(`${REACT_APP}/protected`)
   await expect(page.getByTestId('claims')).toContainText(user)
 
   // <RequireAuth> sees `unauthenticated` while the logout waits for its revocation: a login() it
   // starts then must not replace the trip to the server's logout page.
-  const authorizations: string[] = []
-  page.on('request', (request) => {
-    if (request.url().startsWith(`${ISSUER}/auth?`)) authorizations.push(request.url())
-  })
+  const authorizations = recordAuthorizationRequests(page)
   await page.getByTestId('logout').click()
   await page.waitForURL(`${ISSUER}/session/end**`)
   await page.getByRole('button', { name: /yes, sign me out/i }).click()

@@ -2,34 +2,16 @@
 // vue-router guard from createAuthGuard(), an API call through authFetch, sign-out, deep links that
 // survive the round trip to the authorization server, and sign-in failures shown without a loop.
 import { expect, type Page, test } from '@playwright/test'
-import { ISSUER, tokenRequests } from './playground.js'
+import {
+  checkProtectedPage,
+  consentAt,
+  ISSUER,
+  recordAuthorizationRequests,
+  tokenRequests,
+  tokenRequestsSince,
+} from './playground.js'
 
 const VUE_APP = 'http://localhost:5175'
-
-/** Token-endpoint requests since `since`, as [grant_type, status]. */
-async function tokenRequestsSince(since: number) {
-  return (await tokenRequests()).slice(since).map((r) => [r.grant_type, r.status] as const)
-}
-
-/** Every authorization request (`/auth?...` at the server) the page makes from now on. */
-function recordAuthorizationRequests(page: Page): string[] {
-  const urls: string[] = []
-  page.on('request', (request) => {
-    if (request.url().startsWith(`${ISSUER}/auth?`)) urls.push(request.url())
-  })
-  return urls
-}
-
-/** On the server's login page: signs in as `login` and consents, back on the Vue app. */
-async function finishLogin(page: Page, login: string): Promise<void> {
-  await page.locator('input[name=login]').fill(login)
-  await page.locator('input[name=password]').fill('any password')
-  await page.locator('button[type=submit]').click()
-  const consent = page.getByRole('button', { name: 'Continue' })
-  await Promise.race([consent.waitFor(), page.waitForURL(`${VUE_APP}/**`)])
-  if (page.url().startsWith(ISSUER)) await consent.click()
-  await page.waitForURL(`${VUE_APP}/**`)
-}
 
 /**
  * Navigates inside the app with its router, as a RouterLink would (no page load, so the auth state
@@ -58,7 +40,7 @@ test('the full journey: redirect sign-in, protected route, API call as the user,
   await expect(page.getByTestId('status')).toHaveText('unauthenticated')
   await page.getByTestId('login').click()
   await page.waitForURL(`${ISSUER}/**`)
-  await finishLogin(page, user)
+  await consentAt(page, user, VUE_APP)
 
   await expect(page.getByTestId('status')).toHaveText('authenticated')
   await expect(page.getByTestId('user-sub')).toHaveText(user)
@@ -69,16 +51,7 @@ test('the full journey: redirect sign-in, protected route, API call as the user,
 
   await page.getByTestId('protected-link').click()
   await page.waitForURL(`${VUE_APP}/protected`)
-  const claims = JSON.parse((await page.getByTestId('claims').textContent()) ?? 'null')
-  expect(claims).toMatchObject({ sub: user, iss: ISSUER })
-  await expect(page.getByTestId('expires-at')).not.toHaveText('unknown')
-
-  await page.getByTestId('call-api').click()
-  await expect(page.getByTestId('api-result')).toContainText('HTTP 200')
-  const body = JSON.parse(
-    ((await page.getByTestId('api-result').textContent()) ?? '').replace(/^HTTP 200\s*/, ''),
-  )
-  expect(body.sub).toBe(user)
+  await checkProtectedPage(page, user)
 
   await page.goto(`${VUE_APP}/`)
   await expect(page.getByTestId('status')).toHaveText('authenticated')
@@ -135,7 +108,7 @@ test('a deep link to a protected route comes back to it, query and fragment incl
   await page.goto(`${VUE_APP}/protected?x=1#frag`)
   // The guard sent the signed-out user to the server instead of showing the page.
   await page.waitForURL(`${ISSUER}/**`)
-  await finishLogin(page, user)
+  await consentAt(page, user, VUE_APP)
 
   await page.waitForURL(`${VUE_APP}/protected?x=1#frag`)
   expect(page.url()).toBe(`${VUE_APP}/protected?x=1#frag`)
