@@ -113,17 +113,18 @@ const firstLoad = {
   gz: firstChunks.reduce((sum, chunk) => sum + chunk.gz, 0),
   min: firstChunks.reduce((sum, chunk) => sum + chunk.min, 0),
 }
-// The entry must not reach an on-demand module statically, and an on-demand module must import
-// nothing at runtime but other on-demand modules (it takes the rest from the context's kit): a
+// The entry must not reach an on-demand module statically, and no module that loads on demand may
+// import at runtime a module that the entry reaches (it takes those from the context's kit): a
 // module that the first load and an on-demand chunk share becomes a chunk of its own, and the
 // first load then comes as several files, each compressed alone.
 const inputs = split.metafile.inputs
-const staticImports = [...staticallyReached(split.metafile, ENTRY)].filter(onDemand)
+const firstReached = staticallyReached(split.metafile, ENTRY)
+const staticImports = [...firstReached].filter(onDemand)
 const sharedImports = Object.keys(inputs)
-  .filter(onDemand)
+  .filter((path) => !firstReached.has(path))
   .flatMap((path) =>
     inputs[path].imports
-      .filter((i) => i.kind === 'import-statement' && !onDemand(i.path))
+      .filter((i) => i.kind === 'import-statement' && firstReached.has(i.path))
       .map((i) => `${path.split('/').pop()} imports ${i.path}`),
   )
 const ok =
