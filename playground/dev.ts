@@ -4,6 +4,8 @@
 // Environment:
 //   LATCHKEY_AUTH_PORT (4000), LATCHKEY_API_PORT (4001), LATCHKEY_SPA_PORT (5173),
 //   LATCHKEY_REACT_PORT (5174), LATCHKEY_VUE_PORT (5175)
+//   LATCHKEY_EXTRA_ORIGINS  comma-separated origins the embedded servers also accept as SPAs
+//                       (redirect URI `${origin}/callback`, CORS), e.g. `npm run bench`'s peer pages
 //   LATCHKEY_ISSUER     use another OpenID provider instead of the embedded one
 //   LATCHKEY_CLIENT_ID  (latchkey-spa), LATCHKEY_SCOPE, LATCHKEY_RESOURCE
 //   LATCHKEY_API_URL    use another API instead of the embedded one
@@ -45,7 +47,8 @@ const vuePort = port('LATCHKEY_VUE_PORT', 5175)
 const spaOrigin = `http://localhost:${spaPort}`
 const reactOrigin = `http://localhost:${reactPort}`
 const vueOrigin = `http://localhost:${vuePort}`
-const spaOrigins = [spaOrigin, reactOrigin, vueOrigin]
+const extraOrigins = (env.LATCHKEY_EXTRA_ORIGINS ?? '').split(',').filter((origin) => origin !== '')
+const spaOrigins = [spaOrigin, reactOrigin, vueOrigin, ...extraOrigins]
 const embeddedIssuer = `http://localhost:${authPort}`
 const embeddedApiUrl = `http://localhost:${apiPort}`
 const issuer = env.LATCHKEY_ISSUER || embeddedIssuer

@@ -1,0 +1,223 @@
+// The peer SDKs in `npm run bench`: oidc-client-ts and auth0-spa-js, each in a minimal page of its
+// own (bench/runtime/pages), served by a static server on a loopback port of its own and signed in
+// against the playground's oidc-provider with the playground's public client. The bench starts the
+// playground with these origins in LATCHKEY_EXTRA_ORIGINS, so the authorization server accepts
+// their `/callback` redirect URIs and the servers answer their CORS requests.
+//
+// (Answering the pages inside the browser with Playwright routes on the demos' origins does not
+// work: Chromium's Local Network Access checks treat a routed page as public and refuse its
+// requests to loopback, and a route does not see the navigation a redirect starts.)
+import { createServer } from 'node:http'
+import { bundlePage } from './build.mjs'
+
+export const PEERS = [
+  { sdk: 'oidc-client-ts', origin: 'http://localhost:5176' },
+  { sdk: 'auth0-spa-js', origin: 'http://localhost:5177' },
+]
+
+/** Latchkey in the same kind of page, for the reload figures. */
+export const LATCHKEY_PAGE = { sdk: 'latchkey', origin: 'http://localhost:5178' }
+
+/**
+ * The pages' files per SDK: `/` (also every other path, e.g. /callback) and `/app.js`.
+ * @param {{ issuer: string, clientId: string, scope: string, api: string, leeway: number, latchkeyLeeway?: number }} config
+ */
+export async function peerSites(config) {
+  const sites = {}
+  for (const { sdk, origin } of [...PEERS, LATCHKEY_PAGE]) {
+    const html = `<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>${sdk} bench page</title>
+<script>window.benchConfig = ${JSON.stringify(config)}</script>
+<script src="/app.js"></script></head><body><p>${sdk}</p></body></html>`
+    sites[sdk] = { origin, html, script: await bundlePage(sdk) }
+  }
+  return sites
+}
+
+function answer(site, path) {
+  return path === '/app.js'
+    ? { contentType: 'text/javascript', body: site.script }
+    : { contentType: 'text/html', body: site.html }
+}
+
+/** Serves a site from a real HTTP server on its port; returns the server. */
+export async function serveSite(site) {
+  const server = createServer((req, res) => {
+    const { contentType, body } = answer(site, new URL(req.url ?? '/', site.origin).pathname)
+    res.writeHead(200, { 'content-type': contentType, 'cache-control': 'no-cache' })
+    res.end(body)
+  })
+  await new Promise((resolve, reject) => {
+    server.once('error', reject)
+    server.listen(new URL(site.origin).port, '127.0.0.1', resolve)
+  })
+  return server
+}
+
+/** Signs in through the page's SDK and the playground's login form. */
+export async function peerSignIn(page, site, issuer, login) {
+  await page.goto(`${site.origin}/`)
+  await page.waitForFunction(() => window.bench?.status() === 'anonymous')
+  // Not awaited in the page: the navigation it starts would destroy the evaluation.
+  await Promise.all([
+    page.waitForURL(`${issuer}/**`),
+    page.evaluate(() => {
+      window.bench.login()
+    }),
+  ])
+  await page.locator('input[name=login]').fill(login)
+  await page.locator('input[name=password]').fill('any password')
+  await page.locator('button[type=submit]').click()
+  const consent = page.getByRole('button', { name: 'Continue' })
+  await Promise.race([consent.waitFor(), page.waitForURL(`${site.origin}/**`)])
+  if (page.url().startsWith(issuer)) await consent.click()
+  await page.waitForURL(`${site.origin}/`)
+  await page.waitForFunction(() => window.bench?.status() !== 'loading')
+  const status = await page.evaluate(() => window.bench.status())
+  if (status !== 'authenticated') throw new Error(`${site.origin}: sign-in ended ${status}`)
+}
+
+/**
+ * N tabs of one peer SDK on one session, M concurrent API reads in every tab half a second after
+ * the access token enters the SDK's refresh window; counts the refresh-token requests the
+ * authorization server got for it, letting the SDKs' own timers (oidc-client-ts's automatic
+ * silent renew) run as they would.
+ *
+ * @param {object} options
+ * @param {import('@playwright/test').Browser} options.browser
+ * @param {{ origin: string, html: string, script: string }} options.site
+ * @param {string} options.sdk
+ * @param {number} options.tabs
+ * @param {number} options.reads
+ * @param {number} options.ttl access-token lifetime in seconds for this run
+ * @param {(seconds: number) => Promise<void>} options.setTtl
+ * @param {() => Promise<Array<{ error?: string }>>} options.refreshRequests the refresh-token
+ *   requests so far, as the authorization server's stats list them
+ * @param {string} options.issuer
+ * @param {string} options.readUrl
+ */
+export async function peerContention({
+  browser,
+  site,
+  sdk,
+  tabs,
+  reads,
+  ttl,
+  setTtl,
+  refreshRequests,
+  issuer,
+  readUrl,
+}) {
+  const context = await browser.newContext()
+  try {
+    const first = await context.newPage()
+    await setTtl(ttl)
+    await peerSignIn(first, site, issuer, `bench-${sdk}-${Date.now()}`)
+    // A fresh token for everyone, as for Latchkey: refreshed in the first tab, then the other
+    // tabs load the stored session.
+    await first.evaluate(() => window.bench.refresh())
+    const others = await Promise.all(
+      Array.from({ length: tabs - 1 }, async () => {
+        const page = await context.newPage()
+        await page.goto(`${site.origin}/`)
+        await page.waitForFunction(() => window.bench?.status() === 'authenticated')
+        return page
+      }),
+    )
+    const pages = [first, ...others]
+    const expiries = await Promise.all(
+      pages.map((page) => page.evaluate(() => window.bench.expiresAt())),
+    )
+    if (new Set(expiries).size !== 1) {
+      throw new Error(`${sdk}: tabs disagree about the token before the burst: ${expiries}`)
+    }
+    const windowMs = await first.evaluate(() => window.bench.refreshWindow())
+    const before = (await refreshRequests()).length
+    // Both peers keep expiry in whole seconds and compare it with the clock's whole seconds: 1.5 s
+    // into the window is inside it for them (Latchkey's run uses 0.5 s).
+    const target = expiries[0] - windowMs + 1500
+    const wait = target - Date.now()
+    if (wait > 0) await sleep(wait)
+    else
+      console.warn(
+        `${sdk}: ${tabs} tabs took longer to open than the token's time before its refresh window`,
+      )
+    const statuses = await Promise.all(
+      pages.map((page) =>
+        page.evaluate(
+          ([url, count]) =>
+            Promise.all(
+              Array.from({ length: count }, () =>
+                window.bench.read(url).catch((error) => String(error?.error ?? error)),
+              ),
+            ),
+          [readUrl, reads],
+        ),
+      ),
+    )
+    // Refreshes the SDK starts on its own get six seconds to land: oidc-client-ts checks its
+    // expiring timer every 5 s, so a tab's renew can start up to 5 s into the window. The renewed
+    // tokens' windows (10 s and 60 s away) start later than that.
+    await sleep(6000)
+    const burst = (await refreshRequests()).slice(before)
+    const refreshes = burst.length
+    const errors = burst.filter((request) => request.error).map((request) => request.error)
+    const signedIn = await Promise.all(
+      pages.map((page) => page.evaluate(() => window.bench.signedIn())),
+    )
+    return {
+      sdk,
+      tabs,
+      reads,
+      refreshes,
+      errors,
+      ok: statuses.flat().filter((status) => status === 200).length,
+      signedIn: signedIn.filter(Boolean).length,
+      failures: [...new Set(statuses.flat().filter((status) => status !== 200))],
+    }
+  } finally {
+    await context.close()
+  }
+}
+
+/** Signs a peer page in (with the token lifetime the server has now). */
+export async function peerSession({ browser, site, sdk, issuer }) {
+  const context = await browser.newContext()
+  const page = await context.newPage()
+  await peerSignIn(page, site, issuer, `bench-${sdk}-reload-${Date.now()}`)
+  return page
+}
+
+/**
+ * Reloads a signed-in peer page `count` times (plus one unmeasured)
+ * and reads navigation start -> `bench:authenticated` and `bench:start` -> `bench:authenticated`.
+ */
+export async function peerReloads(page, count, issuer) {
+  let issuerRequests = 0
+  page.on('request', (request) => {
+    if (request.url().startsWith(issuer)) issuerRequests++
+  })
+  const samples = []
+  const restores = []
+  for (let i = 0; i <= count; i++) {
+    await page.reload()
+    const handle = await page.waitForFunction(() => {
+      const status = window.bench?.status()
+      if (status === undefined || status === 'loading') return false
+      const mark = performance.getEntriesByName('bench:authenticated')[0]
+      const start = performance.getEntriesByName('bench:start')[0]
+      return { status, mark: mark?.startTime, start: start?.startTime }
+    })
+    const { status, mark, start } = await handle.jsonValue()
+    if (status !== 'authenticated') throw new Error(`reload ended ${status}`)
+    if (i > 0) {
+      samples.push(mark)
+      restores.push(mark - start)
+    }
+  }
+  return { samples, restores, issuerRequests }
+}
+
+function sleep(milliseconds) {
+  return new Promise((resolve) => setTimeout(resolve, milliseconds))
+}
