@@ -1,7 +1,8 @@
 // createAuth(): the wiring of one client. The flows live in their own modules: the authorization
 // request, the callback, popup and silent sign-in, refresh, logout. What a page does not need on
-// load (the callback's exchange, logout, popup and silent sign-in) is imported on demand, so an
-// app's bundler serves it as separate chunks.
+// load (the authorization request, the callback's exchange, logout, popup and silent sign-in) is
+// imported on demand, so an app's bundler serves it as separate chunks; those modules take what
+// they share with the first load from `kit` (kit.ts says why).
 import * as oauth from 'oauth4webapi'
 import type { Auth, RedirectResult } from './auth.js'
 import { createAuthFetch } from './authFetch.js'
@@ -286,7 +287,7 @@ function browserAuth(cfg: ResolvedConfig, platform: Platform): Auth {
       // In a popup or iframe, the response goes back to the window that started the sign-in.
       const relay = await ctx.transactions.relayOf(url.searchParams.get('state') ?? '')
       if (relay !== undefined) {
-        ;(await import('./relay.js')).sendRelay(url, relay, scopeKey)
+        ;(await load(import('./relay.js'), 'handleRedirect()')).sendRelay(url, relay, scopeKey)
         return null
       }
       await ready
