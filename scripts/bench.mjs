@@ -31,6 +31,7 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises'
 import { createServer } from 'node:http'
 import { tmpdir } from 'node:os'
 import { extname, join, normalize } from 'node:path'
+import { setTimeout as sleep } from 'node:timers/promises'
 import { pathToFileURL } from 'node:url'
 import { chromium } from '@playwright/test'
 import { peerVersions } from '../bench/runtime/build.mjs'
@@ -759,10 +760,6 @@ async function waitFor(url, timeout) {
     if (Date.now() > deadline) throw new Error(`${url} did not answer within ${timeout / 1000} s`)
     await sleep(200)
   }
-}
-
-function sleep(milliseconds) {
-  return new Promise((resolve) => setTimeout(resolve, milliseconds))
 }
 
 async function stopPlayground() {

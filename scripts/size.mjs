@@ -9,9 +9,11 @@ import { build } from 'esbuild'
 // Issue 2 set 12 kB for sign-in alone (11.9 kB when it landed). The session features (issue 3)
 // and DPoP (issue 4) brought it to 16.96 kB, of which the oauth4webapi functions DESIGN.md requires
 // weigh 8.4 kB by themselves; the 12 kB figure is retired (DEVELOPERS.md). 19 kB held while the
-// correctness, popup/silent sign-in and binding issues landed (18.97 kB). Issue 14 moved the
-// callback's exchange and logout to on-demand chunks (16.70 kB, below oidc-client-ts's 17.5 kB)
-// and set the budget at the figure reached. See the README, "Size".
+// correctness, popup/silent sign-in and binding issues landed (18.97 kB, measured then without the
+// oauth4webapi code only on-demand modules use, which bundlers keep in the first load anyway).
+// Issue 14 measures the first load as bundlers split it, moved the authorization request, the
+// callback's exchange and logout to on-demand chunks, and set the budget at the figure reached
+// (17.5 kB, plus the logout race fix). See the README, "Size".
 const LIMIT_KB = 17.6
 // Each published entry point's own budget (kB min+gzip), a little above today's figure.
 const ENTRY_BUDGETS_KB = { testing: 1.9, react: 1.2, vue: 1.2, m2m: 11.5 }

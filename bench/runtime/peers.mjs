@@ -8,6 +8,7 @@
 // work: Chromium's Local Network Access checks treat a routed page as public and refuse its
 // requests to loopback, and a route does not see the navigation a redirect starts.)
 import { createServer } from 'node:http'
+import { setTimeout as sleep } from 'node:timers/promises'
 import { bundlePage } from './build.mjs'
 
 export const PEERS = [
@@ -216,8 +217,4 @@ export async function peerReloads(page, count, issuer) {
     }
   }
   return { samples, restores, issuerRequests }
-}
-
-function sleep(milliseconds) {
-  return new Promise((resolve) => setTimeout(resolve, milliseconds))
 }
