@@ -50,6 +50,7 @@ const ON_DEMAND = [
   'silentLogin.ts',
   'relay.ts',
   'relayReceiver.ts',
+  'events.ts',
 ]
 const onDemand = (path) => ON_DEMAND.includes(path.split('/').pop())
 

@@ -107,7 +107,16 @@ export async function startAuthorization(
   params.set('scope', cfg.scope)
   params.set('state', state)
   if (nonce !== undefined) params.set('nonce', nonce)
-  params.set('code_challenge', await oauth.calculatePKCECodeChallenge(codeVerifier))
+  const codeChallenge = await oauth.calculatePKCECodeChallenge(codeVerifier)
+  ctx.emit?.({
+    step: 'pkce',
+    params: {
+      code_verifier: codeVerifier,
+      code_challenge: codeChallenge,
+      code_challenge_method: 'S256',
+    },
+  })
+  params.set('code_challenge', codeChallenge)
   params.set('code_challenge_method', 'S256')
   if (cfg.resource !== undefined) params.set('resource', cfg.resource)
   // Binds the authorization code to this key (RFC 9449 section 10). A key that IndexedDB refused
@@ -120,6 +129,12 @@ export async function startAuthorization(
   if (options.loginHint !== undefined) params.set('login_hint', options.loginHint)
   if (maxAge !== undefined) params.set('max_age', String(maxAge))
   for (const [name, value] of Object.entries(extra)) params.set(name, value)
+  ctx.emit?.({
+    step: 'authorize',
+    via: relay === undefined ? 'redirect' : relay === 'popup' ? 'popup' : 'iframe',
+    method: 'GET',
+    url: url.href,
+  })
   return { url: url.href, state }
 }
 

@@ -6,7 +6,7 @@ import type { RedirectResult } from './auth.js'
 import type { AuthContext } from './context.js'
 import type { BoundKey } from './dpop.js'
 import type { Kit } from './kit.js'
-import type { TakeResult } from './transaction.js'
+import type { TakeResult, Transaction } from './transaction.js'
 
 /**
  * Validates the authorization response in `url` against its transaction (taken first, so it is
@@ -46,6 +46,13 @@ export async function completeCallback(ctx: AuthContext, url: URL): Promise<Redi
       ),
     )
   }
+  if (taken.kind === 'found') {
+    ctx.emit?.({
+      step: 'server_sign_in',
+      ms: ctx.platform.now() - taken.transaction.createdAt,
+    })
+  }
+  ctx.emit?.({ step: 'callback', method: 'GET', url: url.href })
   // Checked after take() so that a tampered response also uses up its transaction.
   if (defect !== undefined) ctx.fail(ambiguous())
   if (taken.kind === 'expired') {
@@ -122,6 +129,7 @@ export async function completeCallback(ctx: AuthContext, url: URL): Promise<Redi
         ),
       )
       claims = kit.checkTokens(ctx, tokens, dpop?.handle, what)
+      ctx.emit?.({ step: 'tokens_validated', params: checksOf(transaction, tokens, claims) })
     } catch (error) {
       ctx.fail(kit.tokenError(error, what))
     }
@@ -161,4 +169,22 @@ function callbackError(kit: Kit, error: unknown, params: URLSearchParams) {
     return new AuthError('state_mismatch', 'The callback `state` does not match its sign-in.')
   }
   return kit.toAuthError(error, 'invalid_callback', 'The callback')
+}
+
+/** What was checked of a code exchange's tokens, for the `tokens_validated` event. */
+function checksOf(
+  transaction: Transaction,
+  tokens: oauth.TokenEndpointResponse,
+  claims: oauth.IDToken | undefined,
+): Record<string, string> {
+  const checks: Record<string, string> = {
+    token_type: tokens.token_type === 'dpop' ? "dpop: bound to this browser's key" : 'bearer',
+  }
+  if (claims !== undefined) {
+    checks.id_token_claims = `iss, aud, exp, iat${transaction.nonce === undefined ? '' : ', nonce'}${transaction.maxAge === undefined ? '' : ', auth_time'}`
+    checks.id_token_signature =
+      'not needed: the ID token came straight from the token endpoint (OpenID Connect Core 3.1.3.7)'
+    checks.sub = claims.sub
+  }
+  return checks
 }

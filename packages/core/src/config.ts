@@ -1,4 +1,5 @@
 import { AuthError } from './errors.js'
+import type { AuthEvent } from './events.js'
 import { isLoopback } from './lib/loopback.js'
 
 /** Where the session is kept. See {@link AuthConfig.storage}. */
@@ -97,6 +98,19 @@ export interface AuthConfig {
    * @default 15000
    */
   timeoutMs?: number
+  /**
+   * Called with each step of the protocol as it happens: discovery, PKCE, the authorization
+   * request, the callback, the code exchange and its checks, API calls, refresh, silent and
+   * popup sign-in, revocation and logout; for a flow inspector, a debug log or a lesson. Codes,
+   * verifiers, tokens and proofs appear shortened, never whole; JWTs are decoded. Without it
+   * nothing is emitted, and the code behind it is never loaded. A listener that throws does not
+   * break the flow.
+   * @example
+   * ```ts
+   * createAuth({ issuer, clientId, redirectUri, onEvent: (event) => console.log(event.title) })
+   * ```
+   */
+  onEvent?: (event: AuthEvent) => void
 }
 
 /** The validated configuration with defaults applied. */
@@ -118,6 +132,7 @@ export interface ResolvedConfig {
   autoRefresh: boolean
   dpop: 'auto' | boolean
   timeoutMs: number
+  onEvent: ((event: AuthEvent) => void) | undefined
   /** True when the issuer is `http://` on a loopback host, the only case oauth4webapi may use http. */
   insecureLoopback: boolean
 }
@@ -137,6 +152,7 @@ const KNOWN_OPTIONS = new Set([
   'autoRefresh',
   'dpop',
   'timeoutMs',
+  'onEvent',
 ])
 
 // Names under which a confidential client's credentials tend to be passed by mistake.
@@ -269,6 +285,10 @@ export function resolveConfig(config: AuthConfig): ResolvedConfig {
   if (typeof timeoutMs !== 'number' || !Number.isFinite(timeoutMs) || timeoutMs <= 0) {
     throw invalid('`timeoutMs` must be a positive number of milliseconds.')
   }
+  const { onEvent } = config
+  if (onEvent !== undefined && typeof onEvent !== 'function') {
+    throw invalid('`onEvent` must be a function.')
+  }
 
   return {
     issuer,
@@ -286,6 +306,7 @@ export function resolveConfig(config: AuthConfig): ResolvedConfig {
     autoRefresh,
     dpop,
     timeoutMs,
+    onEvent,
     insecureLoopback: issuer.protocol === 'http:',
   }
 }

@@ -3,6 +3,7 @@ import type * as oauth from 'oauth4webapi'
 import type { ResolvedConfig } from './config.js'
 import type { DpopKeys } from './dpop.js'
 import type { AuthError } from './errors.js'
+import type { FlowEvent } from './events.js'
 import type { Kit } from './kit.js'
 import type { Platform, TabMessage } from './platform.js'
 import type { Session, SessionStore } from './session.js'
@@ -34,6 +35,8 @@ export interface AuthContext {
   leave(url: string): void
   /** Remembers (or forgets) that this browser was signed in, for the silent restore on load. */
   mark(signedIn: boolean): void
+  /** Reports a step to `onEvent` (shortening its secrets); `undefined` without `onEvent`. */
+  emit: ((event: FlowEvent) => void) | undefined
   /** What the on-demand flows use of the rest of the SDK (see kit.ts). */
   kit: Kit
 }

@@ -12,6 +12,7 @@ import type { AuthContext } from './context.js'
 import { createDiscovery } from './discovery.js'
 import { DpopKeys } from './dpop.js'
 import { AuthError, isAuthError } from './errors.js'
+import type { Inspector } from './events.js'
 import { kit } from './kit.js'
 import { withFallback } from './lib/kv.js'
 import { toAuthError } from './lib/toAuthError.js'
@@ -43,6 +44,22 @@ export function createAuth(config: AuthConfig, platform?: Platform): Auth {
 }
 
 function browserAuth(cfg: ResolvedConfig, platform: Platform): Auth {
+  // The flow's events (onEvent), loaded on demand and only when asked for: every request goes
+  // through the inspector's fetch, and the flows report the other steps through `emit`. Without
+  // its module (a failed load) the SDK works on, silently.
+  const { onEvent } = cfg
+  let emit: AuthContext['emit']
+  if (onEvent) {
+    const given = platform
+    const inspector: Promise<Partial<Inspector> & Pick<Inspector, 'fetch'>> = import(
+      './events.js'
+    ).then(
+      (module) => module.inspector(onEvent, given),
+      () => given,
+    )
+    platform = { ...given, fetch: async (input, init) => (await inspector).fetch(input, init) }
+    emit = (event) => void inspector.then((inspector) => inspector.emit?.(event))
+  }
   const client: oauth.Client = {
     client_id: cfg.clientId,
     [oauth.clockTolerance]: cfg.clockTolerance,
@@ -171,6 +188,7 @@ function browserAuth(cfg: ResolvedConfig, platform: Platform): Auth {
     loading: () => store.set({ ...store.get(), status: 'loading' }),
     tell: (type) => channel?.post({ type, tabId: ctx.tabId }),
     kit,
+    emit,
     leave(url) {
       leaving = true
       platform.navigate(url)

@@ -60,6 +60,7 @@ export async function logout(ctx: AuthContext, options: LogoutOptions): Promise<
   url.searchParams.set('client_id', cfg.clientId)
   if (session?.idToken !== undefined) url.searchParams.set('id_token_hint', session.idToken)
   url.searchParams.set('post_logout_redirect_uri', target)
+  ctx.emit?.({ step: 'end_session', method: 'GET', url: url.href })
   ctx.leave(url.href)
 }
 

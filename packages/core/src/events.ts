@@ -1,0 +1,324 @@
+// The flow's events (`AuthConfig.onEvent`): each protocol step as it happens, for a flow inspector,
+// a debug log or a lesson. Loaded on demand, and only by a client given `onEvent`; it imports
+// nothing at runtime. Every value that could be replayed (codes, verifiers, tokens, secrets,
+// proofs) is shortened here, before an event leaves the SDK.
+
+/**
+ * The steps an {@link AuthEvent} reports, in the order a sign-in meets them: discovery, the
+ * authorization request (`pkce`, `authorize`, `server_sign_in`, `callback`), the code exchange
+ * (`token_request`, `token_response`, `tokens_validated`), API calls (`api_request`,
+ * `api_response`); later a refresh (`token_request` with `grant_type=refresh_token`), a silent or
+ * popup sign-in (`authorize` in an iframe or popup) and a logout (`revocation_request`,
+ * `revocation_response`, `end_session`).
+ */
+export type AuthEventStep =
+  | 'discovery_request'
+  | 'discovery_response'
+  | 'pkce'
+  | 'authorize'
+  | 'server_sign_in'
+  | 'callback'
+  | 'token_request'
+  | 'token_response'
+  | 'tokens_validated'
+  | 'api_request'
+  | 'api_response'
+  | 'revocation_request'
+  | 'revocation_response'
+  | 'end_session'
+
+/** A JSON Web Token's decoded header and claims; never its signature. */
+export interface DecodedJwt {
+  header: Record<string, unknown>
+  claims: Record<string, unknown>
+}
+
+/**
+ * One step of the protocol, as {@link AuthConfig.onEvent} receives it. Codes, verifiers,
+ * challenges, `state`, `nonce`, tokens, secrets and DPoP proofs appear shortened (`eyJhbG…x9Qk`),
+ * never whole; the header and claims of a JWT (ID token, JWT access token, DPoP proof, client
+ * assertion) are decoded in {@link AuthEvent.jwts}.
+ */
+export interface AuthEvent {
+  /** What happened; see {@link AuthEventStep}. */
+  step: AuthEventStep
+  /** The step in a sentence, e.g. "Code and verifier exchanged at the token endpoint". */
+  title: string
+  /** When, in milliseconds since the epoch. */
+  at: number
+  /** How the authorization request travels: the page itself, a popup or a hidden iframe. */
+  via?: 'redirect' | 'popup' | 'iframe'
+  /** The HTTP method of a request or navigation. */
+  method?: string
+  /** The URL requested or navigated to, with secret query values shortened. */
+  url?: string
+  /** The HTTP status of a response. */
+  status?: number
+  /** How long it took: a response since its request, `server_sign_in` since the redirect. */
+  ms?: number
+  /**
+   * The parameters that matter: the query or form parameters sent, the JSON fields of a token
+   * or discovery response, headers such as `authorization` and `dpop`; secrets shortened.
+   */
+  params?: Record<string, string>
+  /** Decoded JWTs by name: `id_token`, `access_token`, `dpop`, `client_assertion`. */
+  jwts?: Record<string, DecodedJwt>
+  /** Why a request failed without an HTTP response. */
+  error?: string
+}
+
+/** What the flows report: an event without its time and title, values still whole. */
+export type FlowEvent = Omit<AuthEvent, 'at' | 'title'>
+
+// Values that must never leave the SDK whole. Everything else (client_id, redirect_uri, scope,
+// grant_type, iss, expires_in, ...) is shown as it is.
+const SECRETS = new Set([
+  'code',
+  'code_verifier',
+  'code_challenge',
+  'state',
+  'nonce',
+  'access_token',
+  'refresh_token',
+  'id_token',
+  'id_token_hint',
+  'token',
+  'client_secret',
+  'client_assertion',
+  'assertion',
+  'subject_token',
+  'actor_token',
+  'device_code',
+  'dpop',
+  'dpop-nonce',
+])
+const JWTS = ['id_token', 'access_token', 'client_assertion', 'dpop']
+// What a discovery response is shown with.
+const METADATA = [
+  'issuer',
+  'authorization_endpoint',
+  'token_endpoint',
+  'revocation_endpoint',
+  'end_session_endpoint',
+  'code_challenge_methods_supported',
+  'dpop_signing_alg_values_supported',
+]
+
+/** `eyJhbG…x9Qk`: enough to tell two values apart, too little to use one. */
+export function shorten(value: string): string {
+  return value.length < 16 ? `…(${value.length})` : `${value.slice(0, 6)}…${value.slice(-4)}`
+}
+
+/** `value` shown under `name`: shortened if it is a secret; an `Authorization` keeps its scheme. */
+function show(name: string, value: string): string {
+  if (name === 'authorization') {
+    const space = value.indexOf(' ')
+    return space < 0
+      ? shorten(value)
+      : `${value.slice(0, space)} ${shorten(value.slice(space + 1))}`
+  }
+  return SECRETS.has(name) ? shorten(value) : value
+}
+
+/** The header and claims of a compact JWS, or `undefined` for anything else (an opaque token). */
+export function decodeJwt(token: string): DecodedJwt | undefined {
+  const parts = token.split('.')
+  if (parts.length !== 3) return undefined
+  try {
+    const [header, claims] = parts
+      .slice(0, 2)
+      .map((part) =>
+        JSON.parse(
+          new TextDecoder().decode(
+            Uint8Array.from(atob(part.replace(/-/g, '+').replace(/_/g, '/')), (c) =>
+              c.charCodeAt(0),
+            ),
+          ),
+        ),
+      )
+    // A one-time value in the claims (the ID token's or a DPoP proof's `nonce`) is shortened too.
+    for (const name of Object.keys(claims)) {
+      if (SECRETS.has(name) && typeof claims[name] === 'string')
+        claims[name] = shorten(claims[name])
+    }
+    return { header, claims }
+  } catch {
+    return undefined
+  }
+}
+
+/** The shortened parameters and decoded JWTs of `entries`. */
+function collect(
+  entries: Iterable<[string, unknown]>,
+  into: Pick<AuthEvent, 'params' | 'jwts'> = {},
+): Pick<AuthEvent, 'params' | 'jwts'> {
+  for (const [key, raw] of entries) {
+    if (raw === undefined || raw === null) continue
+    const name = key.toLowerCase()
+    const value = typeof raw === 'string' ? raw : Array.isArray(raw) ? raw.join(' ') : String(raw)
+    if (JWTS.includes(name)) {
+      const jwt = decodeJwt(value)
+      if (jwt !== undefined) into.jwts = { ...into.jwts, [name]: jwt }
+    }
+    into.params = { ...into.params, [name]: show(name, value) }
+  }
+  return into
+}
+
+/** `url` with its secret query values shortened. */
+function safeUrl(url: string): string {
+  const parsed = new URL(url)
+  for (const [name, value] of [...parsed.searchParams]) {
+    parsed.searchParams.set(name, show(name, value))
+  }
+  return decodeURI(parsed.href)
+}
+
+const GRANTS: Record<string, string> = {
+  authorization_code: 'Code and verifier exchanged at the token endpoint',
+  refresh_token: 'Refresh token exchanged for new tokens at the token endpoint',
+  client_credentials: 'Client authenticates at the token endpoint (client credentials grant)',
+}
+const VIA = {
+  redirect: 'Redirect to the authorization endpoint with the challenge',
+  popup: 'Popup opened at the authorization endpoint with the challenge',
+  iframe: 'Hidden iframe sent to the authorization endpoint (prompt=none)',
+}
+
+/** The sentence an event is shown with. */
+function titleOf(event: FlowEvent): string {
+  const { params = {}, status } = event
+  switch (event.step) {
+    case 'discovery_request':
+      return "Discovery: the server's metadata is read"
+    case 'discovery_response':
+      return status === 200
+        ? 'Metadata received: endpoints and features'
+        : `Discovery answered ${status ?? 'nothing'}`
+    case 'pkce':
+      return 'Verifier and challenge created (PKCE)'
+    case 'authorize':
+      return VIA[event.via ?? 'redirect']
+    case 'server_sign_in':
+      return 'User signs in at the authorization server'
+    case 'callback':
+      return params.error === undefined
+        ? 'Code and state come back to the redirect URI'
+        : `The server sends the user back with an error: ${params.error}`
+    case 'token_request':
+      return GRANTS[params.grant_type ?? ''] ?? `Token request (${params.grant_type})`
+    case 'token_response':
+      return status === 200
+        ? 'Tokens issued'
+        : `Token endpoint answered ${status ?? 'nothing'}${params.error === undefined ? '' : `: ${params.error}`}`
+    case 'tokens_validated':
+      return 'Tokens validated'
+    case 'api_request':
+      return `API called with the access token${params.dpop === undefined ? '' : ' and a DPoP proof'}`
+    case 'api_response':
+      return `API answers ${status ?? 'nothing'}`
+    case 'revocation_request':
+      return 'Refresh token revoked at the server'
+    case 'revocation_response':
+      return `Revocation answered ${status ?? 'nothing'}`
+    case 'end_session':
+      return 'Redirect to the end-session endpoint: the server session ends'
+  }
+}
+
+type Kind = 'discovery' | 'token' | 'revocation' | 'api'
+
+/** The inspector of one client: its `fetch` reports requests, `emit` the flows' other steps. */
+export interface Inspector {
+  fetch: typeof fetch
+  emit(event: FlowEvent): void
+}
+
+/**
+ * Builds the inspector that reports to `onEvent`. A listener that throws is reported (to
+ * `reportError` in browsers, `console.error` elsewhere) and never breaks the flow.
+ * @param platform the fetch the requests really go through, and the clock.
+ */
+export function inspector(
+  onEvent: (event: AuthEvent) => void,
+  { fetch, now }: { fetch: typeof globalThis.fetch; now(): number },
+): Inspector {
+  function report(event: FlowEvent): void {
+    try {
+      onEvent({ ...event, title: titleOf(event), at: now() })
+    } catch (error) {
+      ;(globalThis.reportError ?? console.error)(error)
+    }
+  }
+
+  return {
+    emit({ url, params, ...event }) {
+      const query = url === undefined ? [] : new URL(url).searchParams
+      report({
+        ...event,
+        ...(url === undefined ? {} : { url: safeUrl(url) }),
+        ...collect(params === undefined ? query : Object.entries(params)),
+      })
+    },
+    async fetch(input, init) {
+      const url = input instanceof Request ? input.url : String(input)
+      const method = (
+        init?.method ?? (input instanceof Request ? input.method : 'GET')
+      ).toUpperCase()
+      const headers = new Headers(init?.headers ?? (input instanceof Request ? input.headers : {}))
+      const body = init?.body
+      const form =
+        body instanceof URLSearchParams
+          ? body
+          : typeof body === 'string' && /urlencoded/.test(headers.get('content-type') ?? '')
+            ? new URLSearchParams(body)
+            : undefined
+      const kind: Kind = new URL(url).pathname.includes('/.well-known/')
+        ? 'discovery'
+        : form?.has('grant_type')
+          ? 'token'
+          : form?.has('token')
+            ? 'revocation'
+            : 'api'
+      const sent = collect(
+        [...headers].filter(([name]) => name === 'authorization' || name === 'dpop'),
+        collect(form ?? []),
+      )
+      report({ step: `${kind}_request`, method, url: safeUrl(url), ...sent })
+
+      const started = now()
+      let response: Response
+      try {
+        response = await fetch(input, init)
+      } catch (error) {
+        report({
+          step: `${kind}_response`,
+          ms: now() - started,
+          error: error instanceof Error ? error.message : String(error),
+        })
+        throw error
+      }
+      const answer: FlowEvent = { step: `${kind}_response`, status: response.status }
+      let fields: Record<string, unknown> = {}
+      if (kind !== 'api' && /json/.test(response.headers.get('content-type') ?? '')) {
+        // Read from a copy, before the SDK reads the original, so the steps stay in order.
+        fields = await response
+          .clone()
+          .json()
+          .catch(() => ({}))
+      }
+      if (kind === 'discovery')
+        fields = Object.fromEntries(METADATA.map((key) => [key, fields[key]]))
+      collect(
+        [
+          ...Object.entries(fields),
+          ['www-authenticate', response.headers.get('www-authenticate')],
+          ['dpop-nonce', response.headers.get('dpop-nonce')],
+        ],
+        answer,
+      )
+      report({ ...answer, ms: now() - started })
+      return response
+    },
+  }
+}
