@@ -13,8 +13,11 @@ import { build } from 'esbuild'
 // oauth4webapi code only on-demand modules use, which bundlers keep in the first load anyway).
 // Issue 14 measures the first load as bundlers split it, moved the authorization request, the
 // callback's exchange and logout to on-demand chunks, and set the budget at the figure reached
-// (17.5 kB, plus the logout race fix). See the README, "Size".
-const LIMIT_KB = 17.6
+// (17.5 kB, plus the logout race fix). Issue 15's onEvent hook costs the first load about 0.12 kB
+// (the config check and the fetch wrapper; the rest loads on demand, only with a listener); the
+// login transactions moved to on-demand code in the same change (-0.35 kB), giving 17.33 kB. See
+// docs/benchmarks.md.
+const LIMIT_KB = 17.4
 // Each published entry point's own budget (kB min+gzip), a little above today's figure.
 const ENTRY_BUDGETS_KB = { testing: 1.9, react: 1.2, vue: 1.2, m2m: 11.5 }
 
@@ -51,6 +54,7 @@ const ON_DEMAND = [
   'relay.ts',
   'relayReceiver.ts',
   'events.ts',
+  'transaction.ts',
 ]
 const onDemand = (path) => ON_DEMAND.includes(path.split('/').pop())
 
@@ -151,10 +155,11 @@ console.log(
 )
 
 // Strings only @latchkey/m2m's code has. (`clientSecret` and `client_secret` are no markers: core
-// names them in the error that refuses them.) Each must really occur in the m2m bundle, or the
+// names them in the error that refuses them; nor is `client_credentials`, which core's events.ts
+// names in a step's title.) Each must really occur in the m2m bundle, or the
 // check would pass for the wrong reason.
 const M2M_MARKERS = [
-  'client_credentials',
+  'client_secret_basic',
   'createClientCredentials',
   'urn:ietf:params:oauth:client-assertion-type:jwt-bearer',
   'Invalid @latchkey/m2m configuration',

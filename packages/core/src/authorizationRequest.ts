@@ -5,7 +5,7 @@ import type * as oauth from 'oauth4webapi'
 import type { LoginOptions } from './auth.js'
 import type { AuthContext } from './context.js'
 import type { BoundKey } from './dpop.js'
-import type { Transaction } from './transaction.js'
+import { type Transaction, transactionsOf } from './transaction.js'
 
 // Authorization request parameters that only the SDK may set.
 const RESERVED_PARAMS = new Set([
@@ -45,7 +45,8 @@ export async function startAuthorization(
   options: LoginOptions,
   relay?: Transaction['relay'],
 ): Promise<AuthorizationRequest> {
-  const { cfg, platform, transactions } = ctx
+  const { cfg, platform } = ctx
+  const transactions = transactionsOf(ctx)
   const { AuthError, oauth, isCallbackUrl, sanitizeReturnTo } = ctx.kit
   const page = platform.currentUrl()
   const returnTo =

@@ -6,7 +6,7 @@ import type { RedirectResult } from './auth.js'
 import type { AuthContext } from './context.js'
 import type { BoundKey } from './dpop.js'
 import type { Kit } from './kit.js'
-import type { TakeResult, Transaction } from './transaction.js'
+import { type TakeResult, type Transaction, transactionsOf } from './transaction.js'
 
 /**
  * Validates the authorization response in `url` against its transaction (taken first, so it is
@@ -36,7 +36,7 @@ export async function completeCallback(ctx: AuthContext, url: URL): Promise<Redi
   }
   let taken: TakeResult
   try {
-    taken = await ctx.transactions.take(state, ctx.platform.now())
+    taken = await transactionsOf(ctx).take(state, ctx.platform.now())
   } catch (error) {
     ctx.fail(
       new AuthError(
@@ -142,6 +142,14 @@ export async function completeCallback(ctx: AuthContext, url: URL): Promise<Redi
   ctx.tell('login')
   ctx.mark(true)
   return { returnTo: kit.safeReturnTo(transaction.returnTo, ctx.platform.currentUrl().origin) }
+}
+
+/**
+ * How the response in `url` comes back (see {@link Transaction.relay}), without taking its
+ * transaction: `undefined` for a sign-in this page completes itself.
+ */
+export function relayOf(ctx: AuthContext, url: URL): Promise<Transaction['relay']> {
+  return transactionsOf(ctx).relayOf(url.searchParams.get('state') ?? '')
 }
 
 /** Classifies a failed authorization response check. */

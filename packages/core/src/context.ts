@@ -5,9 +5,9 @@ import type { DpopKeys } from './dpop.js'
 import type { AuthError } from './errors.js'
 import type { FlowEvent } from './events.js'
 import type { Kit } from './kit.js'
+import type { KeyValueStore } from './lib/kv.js'
 import type { Platform, TabMessage } from './platform.js'
 import type { Session, SessionStore } from './session.js'
-import type { TransactionStore } from './transaction.js'
 
 /** The parts of one Latchkey client, built by `createAuth()` and handed to the flows. */
 export interface AuthContext {
@@ -20,7 +20,8 @@ export interface AuthContext {
   discover(): Promise<oauth.AuthorizationServer>
   keys: DpopKeys
   sessions: SessionStore
-  transactions: TransactionStore
+  /** Where login transactions are kept (see `transactionsOf`): IndexedDB, else sessionStorage. */
+  transactionStorage: KeyValueStore
   /** Runs `task` under the cross-tab lock that serialises sign-in, refresh and logout. */
   withRefreshLock<T>(task: () => Promise<T>): Promise<T>
   /** Shows `session` (or its absence, with `error`) in the state. */

@@ -23,7 +23,6 @@ import { serverAuth } from './serverAuth.js'
 import { type Session, SessionStore } from './session.js'
 import { SIGNED_OUT, StateStore } from './state.js'
 import { refreshGrant } from './tokenEndpoint.js'
-import { TransactionStore } from './transaction.js'
 
 /**
  * Creates a Latchkey client for one authorization server and client. Nothing is fetched until the
@@ -172,7 +171,7 @@ function browserAuth(cfg: ResolvedConfig, platform: Platform): Auth {
     }),
     keys,
     sessions,
-    transactions: new TransactionStore(transactionStorage, cfg.issuer.href, cfg.clientId),
+    transactionStorage,
     withRefreshLock: (task) => platform.withLock(`${scopeKey}:refresh`, task),
     show,
     fail(error) {
@@ -299,17 +298,17 @@ function browserAuth(cfg: ResolvedConfig, platform: Platform): Auth {
     if (!isCallbackUrl(url, cfg.redirectUrl)) return Promise.resolve(null)
 
     const cleaned = stripCallbackParams(url)
-    // Fetched while the session is restored; load() below reports a failure.
-    import('./callback.js').catch(() => undefined)
     const result = (async () => {
+      // Fetched while the session is restored.
+      const callback = await load(import('./callback.js'), 'handleRedirect()')
       // In a popup or iframe, the response goes back to the window that started the sign-in.
-      const relay = await ctx.transactions.relayOf(url.searchParams.get('state') ?? '')
+      const relay = await callback.relayOf(ctx, url)
       if (relay !== undefined) {
         ;(await load(import('./relay.js'), 'handleRedirect()')).sendRelay(url, relay, scopeKey)
         return null
       }
       await ready
-      return (await load(import('./callback.js'), 'handleRedirect()')).completeCallback(ctx, url)
+      return callback.completeCallback(ctx, url)
     })().finally(() => {
       // Success or failure, the code and state leave the address bar without a new history entry.
       if (platform.currentUrl().href === url.href) platform.replaceUrl(cleaned)

@@ -3,6 +3,7 @@
 import type * as oauth from 'oauth4webapi'
 import type { LogoutOptions } from './auth.js'
 import type { AuthContext } from './context.js'
+import { transactionsOf } from './transaction.js'
 
 /** See {@link Auth.logout}. */
 export async function logout(ctx: AuthContext, options: LogoutOptions): Promise<void> {
@@ -37,7 +38,9 @@ export async function logout(ctx: AuthContext, options: LogoutOptions): Promise<
     return { session, dpop }
   })
   ctx.mark(false)
-  await ctx.transactions.clear().catch(() => undefined)
+  await transactionsOf(ctx)
+    .clear()
+    .catch(() => undefined)
   let as: oauth.AuthorizationServer
   let revoked: Promise<void> | undefined
   try {

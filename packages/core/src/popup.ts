@@ -5,6 +5,7 @@ import { startAuthorization } from './authorizationRequest.js'
 import { completeCallback } from './callback.js'
 import type { AuthContext } from './context.js'
 import { receiveRelay } from './relayReceiver.js'
+import { transactionsOf } from './transaction.js'
 
 /**
  * Runs the authorization request in `popup` and completes its response in this window. On any
@@ -34,7 +35,10 @@ export async function popupLogin(
     await completeCallback(ctx, url)
   } catch (error) {
     popup.close()
-    if (state !== undefined) await ctx.transactions.take(state, 0).catch(() => undefined)
+    if (state !== undefined)
+      await transactionsOf(ctx)
+        .take(state, 0)
+        .catch(() => undefined)
     throw error
   }
 }

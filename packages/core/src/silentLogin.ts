@@ -5,6 +5,7 @@ import { startAuthorization } from './authorizationRequest.js'
 import { completeCallback } from './callback.js'
 import type { AuthContext } from './context.js'
 import { receiveRelay } from './relayReceiver.js'
+import { transactionsOf } from './transaction.js'
 
 // Answers to prompt=none that mean "the user must take part" (OpenID Connect Core 3.1.2.6).
 const NEEDS_USER = new Set([
@@ -41,7 +42,9 @@ export async function silentLogin(ctx: AuthContext, options: SilentLoginOptions)
     await completeCallback(ctx, url)
   } catch (error) {
     // A response that was not completed leaves its transaction: it must not outlive this attempt.
-    await ctx.transactions.take(request.state, 0).catch(() => undefined)
+    await transactionsOf(ctx)
+      .take(request.state, 0)
+      .catch(() => undefined)
     if (isAuthError(error, 'authorization_denied') && NEEDS_USER.has(error.error as string)) {
       throw new AuthError(
         'login_required',

@@ -1,5 +1,8 @@
 // One-time login transactions: what login() must remember for handleRedirect() after the redirect.
-import { type KeyValueStore, takeFrom } from './lib/kv.js'
+// Loaded on demand, with the flows that use it (the authorization request, the callback, logout):
+// it imports nothing at runtime.
+import type { AuthContext } from './context.js'
+import type { KeyValueStore } from './lib/kv.js'
 
 /** How long a started login may take before its callback is refused. */
 export const TRANSACTION_LIFETIME_MS = 10 * 60 * 1000
@@ -54,7 +57,15 @@ export class TransactionStore {
   /** Removes and returns the transaction for `state`, refusing it when older than its lifetime. */
   async take(state: string, now: number): Promise<TakeResult> {
     // Read and deleted in one step, so of two pages loading the same callback only one finds it.
-    const transaction = await takeFrom<Transaction>(this.#kv, this.#prefix + state)
+    const key = this.#prefix + state
+    const kv = this.#kv
+    let transaction: Transaction | undefined
+    if (kv.take) {
+      transaction = await kv.take<Transaction>(key)
+    } else {
+      transaction = await kv.get<Transaction>(key)
+      if (transaction !== undefined) await kv.del(key)
+    }
     if (transaction !== undefined) {
       if (!isTransaction(transaction) || transaction.state !== state) return { kind: 'expired' }
       if (now - transaction.createdAt > TRANSACTION_LIFETIME_MS || now < transaction.createdAt) {
@@ -90,6 +101,11 @@ export class TransactionStore {
   async #ownKeys(): Promise<string[]> {
     return (await this.#kv.keys()).filter((key) => key.startsWith(this.#prefix))
   }
+}
+
+/** The transactions of `ctx`'s client. */
+export function transactionsOf(ctx: AuthContext): TransactionStore {
+  return new TransactionStore(ctx.transactionStorage, ctx.cfg.issuer.href, ctx.cfg.clientId)
 }
 
 function isTransaction(value: unknown): value is Transaction {
