@@ -5,9 +5,16 @@
 //   npm run m2m -- client_secret_post   latchkey-service-post
 //   npm run m2m -- private_key_jwt      latchkey-service-jwt, key from SERVICE_KEY_FILE
 //
+// Each step of the flow (onEvent) is printed as a numbered line, as the demo apps' flow inspector
+// shows it: discovery, the token request, the API call; the second call has no token request.
 // LATCHKEY_AUTH_PORT and LATCHKEY_API_PORT as for `npm run dev`.
 import { readFile } from 'node:fs/promises'
-import { type ClientCredentialsConfig, createClientCredentials, isAuthError } from '@latchkey/m2m'
+import {
+  type AuthEvent,
+  type ClientCredentialsConfig,
+  createClientCredentials,
+  isAuthError,
+} from '@latchkey/m2m'
 import {
   SERVICE_CLIENT_SECRET,
   SERVICE_CLIENTS,
@@ -35,16 +42,46 @@ async function main(): Promise<void> {
     ...credential,
     scope: SERVICE_SCOPE,
     apiOrigins: [api],
+    onEvent: printStep,
   })
-  console.log(`${m2m} calls GET ${api}/api/service (${method})`)
+  console.log(`${m2m} calls GET ${api}/api/service (${method})\n`)
   const response = await m2m.authFetch(`${api}/api/service`)
   console.log(`HTTP ${response.status}`, await response.json())
+  console.log()
 
   const started = performance.now()
   const again = await m2m.authFetch(`${api}/api/service`)
   console.log(
     `again: HTTP ${again.status} in ${Math.round(performance.now() - started)} ms, with the cached token`,
   )
+}
+
+let steps = 0
+
+/** `1. Title`, then indented: method and URL, status and time, parameters, decoded JWT claims. */
+function printStep(event: AuthEvent): void {
+  const lines = [`${++steps}. ${event.title}`]
+  if (event.method !== undefined) lines.push(`${event.method} ${event.url}`)
+  if (event.status !== undefined) lines.push(`status: ${event.status}, ${event.ms} ms`)
+  if (event.error !== undefined) lines.push(`error: ${event.error}, ${event.ms} ms`)
+  for (const [name, value] of Object.entries(event.params ?? {})) lines.push(`${name}: ${value}`)
+  for (const [name, { claims }] of Object.entries(event.jwts ?? {})) {
+    const shown = Object.entries(claims).map(
+      ([claim, value]) => `${claim}=${claimValue(claim, value)}`,
+    )
+    lines.push(`${name} claims: ${shown.join(', ')}`)
+  }
+  console.log(`${lines.join('\n   ')}\n`)
+}
+
+/** A claim for one line: times relative to now ("in 299 s"), arrays joined, objects as JSON. */
+function claimValue(claim: string, value: unknown): string {
+  if (typeof value === 'number' && ['exp', 'iat', 'nbf'].includes(claim)) {
+    const seconds = Math.round(value - Date.now() / 1000)
+    return seconds > 0 ? `in ${seconds} s` : seconds === 0 ? 'now' : `${-seconds} s ago`
+  }
+  if (Array.isArray(value)) return value.join(' ')
+  return typeof value === 'object' ? JSON.stringify(value) : String(value)
 }
 
 /** The key `npm run dev` generated for latchkey-service-jwt (the server knows its public half). */

@@ -19,7 +19,9 @@ import { build } from 'esbuild'
 // docs/benchmarks.md.
 const LIMIT_KB = 17.4
 // Each published entry point's own budget (kB min+gzip), a little above today's figure.
-const ENTRY_BUDGETS_KB = { testing: 1.9, react: 1.2, vue: 1.2, m2m: 11.5 }
+// m2m: 11.04 kB until issue 15's onEvent, whose events code (1.5 kB) it bundles: a Node service
+// loads it from disk, where a kilobyte costs nothing a user waits for.
+const ENTRY_BUDGETS_KB = { testing: 1.9, react: 1.2, vue: 1.2, m2m: 12.7 }
 
 async function gzippedSize(options) {
   const result = await build({

@@ -46,6 +46,7 @@ export default defineConfig({
             { text: 'Testing your app', link: '/guides/testing' },
             { text: 'Security', link: '/security' },
             { text: 'Benchmarks', link: '/benchmarks' },
+            { text: 'Contributing', link: '/contributing' },
           ],
         },
       ],

@@ -295,7 +295,7 @@ describe('tokens', () => {
   })
 })
 
-// The example of the README's "Testing your app", with the app's code inlined.
+// The example of docs/guides/testing.md, with the app's code inlined.
 async function loadProfile(auth: Auth): Promise<unknown> {
   return (await auth.authFetch('/api/me')).json()
 }

@@ -86,6 +86,7 @@ describe('resolveConfig', () => {
     [{ ...base, retries: 100 }, /`retries` must be a whole number from 0 to 10/],
     [{ ...base, timeoutMs: 0 }, /`timeoutMs` must be a positive number/],
     [{ ...base, fetch: 'fetch' }, /`fetch` must be a function/],
+    [{ ...base, onEvent: 'console.log' }, /`onEvent` must be a function/],
     [null, /takes an object/],
   ])('refuses %j', (config, message) => {
     expect(problem(config)).toMatch(message)

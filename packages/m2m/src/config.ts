@@ -1,5 +1,10 @@
 // Options of createClientCredentials() and their validation; the one place secrets are read.
-import { AuthError, parseUrl as parseAbsoluteUrl } from '@latchkey/core/internal'
+import {
+  AuthError,
+  type AuthEvent,
+  inspector,
+  parseUrl as parseAbsoluteUrl,
+} from '@latchkey/core/internal'
 
 /** How the client authenticates at the token endpoint. */
 export type ClientAuthMethod = 'client_secret_basic' | 'client_secret_post' | 'private_key_jwt'
@@ -81,6 +86,18 @@ export interface ClientCredentialsConfig {
    * @default globalThis.fetch
    */
   fetch?: typeof fetch
+  /**
+   * Called with each step of the flow as it happens: discovery, the token request and its
+   * response, and each `authFetch` call with its answer; for a debug log or a lesson. Secrets,
+   * client assertions and tokens appear shortened, never whole (`Authorization: Basic` keeps its
+   * scheme); JWTs such as the client assertion and a JWT access token are decoded. A listener that
+   * throws is reported to `console.error` and does not break the call.
+   * @example
+   * ```ts
+   * createClientCredentials({ ...options, onEvent: (event) => console.log(event.title) })
+   * ```
+   */
+  onEvent?: (event: AuthEvent) => void
 }
 
 /** The validated configuration with defaults applied. Holds the credential: never expose it. */
@@ -117,6 +134,7 @@ const KNOWN_OPTIONS = new Set([
   'retries',
   'timeoutMs',
   'fetch',
+  'onEvent',
 ])
 
 const METHODS: readonly ClientAuthMethod[] = [
@@ -283,9 +301,16 @@ export function resolveConfig(config: ClientCredentialsConfig): ResolvedConfig {
   if (config.fetch !== undefined && typeof config.fetch !== 'function') {
     throw invalid('`fetch` must be a function like globalThis.fetch.')
   }
+  const { onEvent } = config
+  if (onEvent !== undefined && typeof onEvent !== 'function') {
+    throw invalid('`onEvent` must be a function.')
+  }
   const custom = config.fetch
   // Looked up at call time, so code that wraps globalThis.fetch after setup is still used.
-  const fetchImpl: typeof fetch = custom ?? ((input, init) => globalThis.fetch(input, init))
+  const base: typeof fetch = custom ?? ((input, init) => globalThis.fetch(input, init))
+  // Every request (discovery, token, authFetch) goes through this fetch, so it reports them all.
+  const fetchImpl =
+    onEvent === undefined ? base : inspector(onEvent, { fetch: base, now: Date.now }).fetch
 
   return {
     issuer,

@@ -2,14 +2,14 @@
 // validating them with jose.
 import { inspect } from 'node:util'
 import { decodeJwt, decodeProtectedHeader } from 'jose'
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest'
 import {
   SERVICE_CLIENT_SECRET,
   SERVICE_CLIENTS,
   startPlayground,
   type TestPlayground,
 } from './__tests__/servers.js'
-import { type AuthError, createClientCredentials } from './index.js'
+import { type AuthError, type AuthEvent, createClientCredentials } from './index.js'
 
 let playground: TestPlayground
 
@@ -349,6 +349,122 @@ describe('authFetch', () => {
       })
     })
     expect(requests).toBe(0)
+  })
+})
+
+describe('onEvent', () => {
+  const service = () => `${playground.api}/api/service`
+
+  it('reports discovery, the client-credentials token request and the API call, in order', async () => {
+    const events: AuthEvent[] = []
+    const client = serviceClient({ onEvent: (event: AuthEvent) => events.push(event) })
+    expect((await client.authFetch(service())).status).toBe(200)
+
+    expect(events.map((event) => event.step)).toEqual([
+      'discovery_request',
+      'discovery_response',
+      'token_request',
+      'token_response',
+      'api_request',
+      'api_response',
+    ])
+    const [discovery, metadata, request, response, call, answer] = events
+    expect(discovery).toMatchObject({
+      method: 'GET',
+      url: `${playground.issuer}/.well-known/openid-configuration`,
+    })
+    expect(metadata).toMatchObject({ status: 200, params: { issuer: playground.issuer } })
+    expect(request).toMatchObject({
+      method: 'POST',
+      url: `${playground.issuer}/token`,
+      params: { grant_type: 'client_credentials', scope: 'api:service' },
+    })
+    expect(request?.title).toMatch(/client credentials/)
+    expect(response).toMatchObject({
+      status: 200,
+      params: { token_type: expect.stringMatching(/^bearer$/i), expires_in: '300' },
+      jwts: { access_token: { claims: { client_id: SERVICE_CLIENTS.client_secret_basic } } },
+    })
+    expect(call).toMatchObject({ method: 'GET', url: service() })
+    expect(call?.params?.authorization).toMatch(/^Bearer \S+…\S+$/)
+    expect(answer).toMatchObject({ status: 200 })
+    expect(answer?.ms).toBeGreaterThanOrEqual(0)
+  })
+
+  it.each(['client_secret_basic', 'client_secret_post', 'private_key_jwt'] as const)(
+    'never shows the %s credential or the access token whole',
+    async (method) => {
+      const events: AuthEvent[] = []
+      const sent: Request[] = []
+      const client = serviceClient({
+        clientId: SERVICE_CLIENTS[method],
+        ...(method === 'private_key_jwt'
+          ? { clientSecret: undefined, privateKey: playground.serviceKey }
+          : { clientSecret: SERVICE_CLIENT_SECRET }),
+        authMethod: method,
+        onEvent: (event: AuthEvent) => events.push(event),
+        fetch: (input: RequestInfo | URL, init?: RequestInit) => {
+          if (String(input).endsWith('/token')) sent.push(new Request(input, init))
+          return fetch(input, init)
+        },
+      })
+      expect((await client.authFetch(service())).status).toBe(200)
+      const token = await client.getAccessToken()
+      const [request] = sent
+      const body = new URLSearchParams(await request?.text())
+      const basic = request?.headers.get('authorization')?.split(' ')[1]
+      const assertion = body.get('client_assertion')
+      const whole = [token, SERVICE_CLIENT_SECRET, basic, assertion].filter(
+        (value): value is string => typeof value === 'string',
+      )
+      expect(whole.length).toBe(method === 'client_secret_post' ? 2 : 3)
+
+      const shown = JSON.stringify(events)
+      for (const value of whole) expect(shown).not.toContain(value)
+      const tokenRequest = events.find((event) => event.step === 'token_request')
+      if (method === 'client_secret_basic') {
+        expect(tokenRequest?.params?.authorization).toMatch(/^Basic \S+…\S+$/)
+      } else if (method === 'client_secret_post') {
+        expect(tokenRequest?.params?.client_secret).toMatch(/…/)
+      } else {
+        expect(tokenRequest?.params?.client_assertion).toMatch(/^eyJ\S+…\S+$/)
+        expect(tokenRequest?.jwts?.client_assertion).toMatchObject({
+          header: { alg: 'ES256', kid: playground.serviceKey.kid },
+          claims: {
+            iss: SERVICE_CLIENTS.private_key_jwt,
+            sub: SERVICE_CLIENTS.private_key_jwt,
+            jti: expect.any(String),
+            exp: expect.any(Number),
+          },
+        })
+      }
+    },
+  )
+
+  it('reports only the API call when the cached token is reused', async () => {
+    const events: AuthEvent[] = []
+    const client = serviceClient({ onEvent: (event: AuthEvent) => events.push(event) })
+    await client.authFetch(service())
+    events.length = 0
+    expect((await client.authFetch(service())).status).toBe(200)
+    expect(events.map((event) => event.step)).toEqual(['api_request', 'api_response'])
+  })
+
+  it('lets a listener that throws not break the call, and reports its error', async () => {
+    const reported = vi.spyOn(console, 'error').mockImplementation(() => {})
+    try {
+      const client = serviceClient({
+        onEvent: () => {
+          throw new Error('listener broke')
+        },
+      })
+      const response = await client.authFetch(service())
+      expect(response.status).toBe(200)
+      expect(await response.json()).toMatchObject({ scope: 'api:service' })
+      expect(reported).toHaveBeenCalledWith(expect.objectContaining({ message: 'listener broke' }))
+    } finally {
+      reported.mockRestore()
+    }
   })
 })
 
