@@ -149,7 +149,7 @@ export function decodeJwt(token: string): DecodedJwt | undefined {
 
 /** The shortened parameters and decoded JWTs of `entries`. */
 function collect(
-  entries: Iterable<[string, unknown]>,
+  entries: Iterable<readonly [string, unknown]>,
   into: Pick<AuthEvent, 'params' | 'jwts'> = {},
 ): Pick<AuthEvent, 'params' | 'jwts'> {
   for (const [key, raw] of entries) {
@@ -251,73 +251,90 @@ export function inspector(
     }
   }
 
+  /** Reports a request; returns what kind it is. */
+  function reportRequest(input: RequestInfo | URL, init: RequestInit | undefined): Kind {
+    const url = input instanceof Request ? input.url : String(input)
+    const method = (init?.method ?? (input instanceof Request ? input.method : 'GET')).toUpperCase()
+    const headers = new Headers(init?.headers ?? (input instanceof Request ? input.headers : {}))
+    const body = init?.body
+    const form =
+      body instanceof URLSearchParams
+        ? body
+        : typeof body === 'string' && /urlencoded/.test(headers.get('content-type') ?? '')
+          ? new URLSearchParams(body)
+          : undefined
+    const kind: Kind = new URL(url).pathname.includes('/.well-known/')
+      ? 'discovery'
+      : form?.has('grant_type')
+        ? 'token'
+        : form?.has('token')
+          ? 'revocation'
+          : 'api'
+    const sent = collect(
+      [...headers].filter(([name]) => name === 'authorization' || name === 'dpop'),
+      collect(form ?? []),
+    )
+    report({ step: `${kind}_request`, method, url: safeUrl(url), ...sent })
+    return kind
+  }
+
+  async function reportResponse(kind: Kind, response: Response, started: number): Promise<void> {
+    let fields: unknown
+    if (kind !== 'api' && /json/.test(response.headers.get('content-type') ?? '')) {
+      // Read from a copy, before the SDK reads the original, so the steps stay in order.
+      fields = await response.clone().json()
+    }
+    const object: Record<string, unknown> =
+      typeof fields === 'object' && fields !== null ? (fields as Record<string, unknown>) : {}
+    const shown =
+      kind === 'discovery'
+        ? METADATA.map((key) => [key, object[key]] as const)
+        : Object.entries(object)
+    report({
+      step: `${kind}_response`,
+      status: response.status,
+      ...collect([
+        ...shown,
+        ['www-authenticate', response.headers.get('www-authenticate')],
+        ['dpop-nonce', response.headers.get('dpop-nonce')],
+      ]),
+      ms: now() - started,
+    })
+  }
+
+  // Watching never changes what is sent or answered: a request or response it cannot read (an
+  // unusual URL, a body that is not JSON) is simply not reported.
   return {
     emit({ url, params, ...event }) {
-      const query = url === undefined ? [] : new URL(url).searchParams
-      report({
-        ...event,
-        ...(url === undefined ? {} : { url: safeUrl(url) }),
-        ...collect(params === undefined ? query : Object.entries(params)),
-      })
+      try {
+        const query = url === undefined ? [] : new URL(url).searchParams
+        report({
+          ...event,
+          ...(url === undefined ? {} : { url: safeUrl(url) }),
+          ...collect(params === undefined ? query : Object.entries(params)),
+        })
+      } catch {}
     },
     async fetch(input, init) {
-      const url = input instanceof Request ? input.url : String(input)
-      const method = (
-        init?.method ?? (input instanceof Request ? input.method : 'GET')
-      ).toUpperCase()
-      const headers = new Headers(init?.headers ?? (input instanceof Request ? input.headers : {}))
-      const body = init?.body
-      const form =
-        body instanceof URLSearchParams
-          ? body
-          : typeof body === 'string' && /urlencoded/.test(headers.get('content-type') ?? '')
-            ? new URLSearchParams(body)
-            : undefined
-      const kind: Kind = new URL(url).pathname.includes('/.well-known/')
-        ? 'discovery'
-        : form?.has('grant_type')
-          ? 'token'
-          : form?.has('token')
-            ? 'revocation'
-            : 'api'
-      const sent = collect(
-        [...headers].filter(([name]) => name === 'authorization' || name === 'dpop'),
-        collect(form ?? []),
-      )
-      report({ step: `${kind}_request`, method, url: safeUrl(url), ...sent })
-
       const started = now()
+      let kind: Kind | undefined
+      try {
+        kind = reportRequest(input, init)
+      } catch {}
       let response: Response
       try {
         response = await fetch(input, init)
       } catch (error) {
-        report({
-          step: `${kind}_response`,
-          ms: now() - started,
-          error: error instanceof Error ? error.message : String(error),
-        })
+        if (kind !== undefined) {
+          report({
+            step: `${kind}_response`,
+            ms: now() - started,
+            error: error instanceof Error ? error.message : String(error),
+          })
+        }
         throw error
       }
-      const answer: FlowEvent = { step: `${kind}_response`, status: response.status }
-      let fields: Record<string, unknown> = {}
-      if (kind !== 'api' && /json/.test(response.headers.get('content-type') ?? '')) {
-        // Read from a copy, before the SDK reads the original, so the steps stay in order.
-        fields = await response
-          .clone()
-          .json()
-          .catch(() => ({}))
-      }
-      if (kind === 'discovery')
-        fields = Object.fromEntries(METADATA.map((key) => [key, fields[key]]))
-      collect(
-        [
-          ...Object.entries(fields),
-          ['www-authenticate', response.headers.get('www-authenticate')],
-          ['dpop-nonce', response.headers.get('dpop-nonce')],
-        ],
-        answer,
-      )
-      report({ ...answer, ms: now() - started })
+      if (kind !== undefined) await reportResponse(kind, response, started).catch(() => undefined)
       return response
     },
   }

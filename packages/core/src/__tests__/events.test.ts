@@ -312,6 +312,32 @@ describe('inspector', () => {
     }
   })
 
+  it('never changes a request or an answer it cannot read', async () => {
+    const events: AuthEvent[] = []
+    const sent: unknown[] = []
+    const { fetch } = inspector((event) => events.push(event), {
+      fetch: async (input) => {
+        sent.push(input)
+        return new Response('null', { headers: { 'content-type': 'application/json' } })
+      },
+      now,
+    })
+    // A relative URL cannot be classified: it is sent as it is, unreported.
+    const relative = await fetch('/relative')
+    expect(sent).toEqual(['/relative'])
+    expect(await relative.json()).toBeNull()
+    expect(events).toEqual([])
+    // A token endpoint answering JSON `null`: reported without fields, the body left to the caller.
+    const odd = await fetch('https://id.example.com/token', {
+      method: 'POST',
+      body: new URLSearchParams({ grant_type: 'refresh_token' }),
+    })
+    expect(await odd.json()).toBeNull()
+    expect(events.map((event) => event.step)).toEqual(['token_request', 'token_response'])
+    expect(events[1]).toMatchObject({ status: 200 })
+    expect(events[1]?.params).toBeUndefined()
+  })
+
   it('shows an OAuth error answer and a DPoP nonce challenge', async () => {
     const events: AuthEvent[] = []
     const { fetch } = inspector((event) => events.push(event), {
