@@ -349,6 +349,40 @@ export async function checkProtectedPage(page: Page, user: string): Promise<void
   expect(body.sub).toBe(user)
 }
 
+/** The `data-step` of every step the demo's flow inspector lists, top to bottom. */
+async function inspectorSteps(page: Page): Promise<string[]> {
+  return page
+    .getByRole('region', { name: 'Flow inspector' })
+    .locator('[data-step]')
+    .evaluateAll((items) => items.map((item) => (item as HTMLElement).dataset.step ?? ''))
+}
+
+/**
+ * Waits until the demo's flow inspector lists `steps` in this order, other steps allowed between
+ * them; on failure, says which step is missing and shows the whole list.
+ */
+export async function expectInspectorSteps(page: Page, steps: string[]): Promise<void> {
+  await expect
+    .poll(async () => orderProblem(steps, await inspectorSteps(page)), {
+      message: `the flow inspector lists ${steps.join(' → ')}, in this order`,
+    })
+    .toBeNull()
+}
+
+/** `null` when `expected` is a subsequence of `actual`, else what breaks it. */
+function orderProblem(expected: string[], actual: string[]): string | null {
+  let from = 0
+  for (const step of expected) {
+    const at = actual.indexOf(step, from)
+    if (at < 0) {
+      const after = from === 0 ? '' : ` after ${actual[from - 1]} (#${from})`
+      return `no ${step}${after} in: ${actual.join(' → ') || '(no steps)'}`
+    }
+    from = at + 1
+  }
+  return null
+}
+
 /** The SDK's stored DPoP key pair, as the page itself can see it (raw IndexedDB + WebCrypto). */
 export interface StoredDpopKey {
   /** Every key in the `kv` store that names a DPoP key pair. */

@@ -1,5 +1,14 @@
 import { expect, test } from '@playwright/test'
-import { API, apiRequests, ISSUER, SPA, signIn, startLogin, tokenRequests } from './playground.js'
+import {
+  API,
+  apiRequests,
+  expectInspectorSteps,
+  ISSUER,
+  SPA,
+  signIn,
+  startLogin,
+  tokenRequests,
+} from './playground.js'
 
 test('a user signs in, calls the API with a token, and signs out at the server too', async ({
   page,
@@ -26,6 +35,14 @@ test('a user signs in, calls the API with a token, and signs out at the server t
   expect(body.client_id).toBe('latchkey-spa')
   const calls = (await apiRequests()).filter((r) => r.path === '/api/me' && r.method === 'GET')
   expect(calls.at(-1)).toMatchObject({ host: 'localhost:4001', hasAuthorization: true })
+  // The flow inspector under the app followed along, across the trip to the server.
+  await expectInspectorSteps(page, [
+    'authorize',
+    'callback',
+    'tokens_validated',
+    'api_request',
+    'api_response',
+  ])
 
   // Without the SDK, the same API refuses the call.
   const anonymous = await fetch(`${API}/api/me`)
@@ -37,6 +54,12 @@ test('a user signs in, calls the API with a token, and signs out at the server t
   await page.getByRole('button', { name: /yes, sign me out/i }).click()
   await page.waitForURL(`${SPA}/`)
   await expect(page.getByTestId('status')).toHaveText('unauthenticated')
+  await expectInspectorSteps(page, [
+    'api_response',
+    'revocation_request',
+    'revocation_response',
+    'end_session',
+  ])
 
   // Signed out at the server: signing in again asks for credentials instead of coming straight back.
   await startLogin(page)

@@ -5,6 +5,7 @@ import { expect, type Page, test } from '@playwright/test'
 import {
   checkProtectedPage,
   consentAt,
+  expectInspectorSteps,
   ISSUER,
   recordAuthorizationRequests,
   tokenRequests,
@@ -52,6 +53,18 @@ test('the full journey: redirect sign-in, protected route, API call as the user,
   await page.getByTestId('protected-link').click()
   await page.waitForURL(`${VUE_APP}/protected`)
   await checkProtectedPage(page, user)
+  // The flow inspector beside the app followed along, across the trip to the server.
+  await expectInspectorSteps(page, [
+    'pkce',
+    'authorize',
+    'server_sign_in',
+    'callback',
+    'token_request',
+    'token_response',
+    'tokens_validated',
+    'api_request',
+    'api_response',
+  ])
 
   await page.goto(`${VUE_APP}/`)
   await expect(page.getByTestId('status')).toHaveText('authenticated')
@@ -62,6 +75,13 @@ test('the full journey: redirect sign-in, protected route, API call as the user,
   await expect(page.getByTestId('status')).toHaveText('unauthenticated')
   await expect(page.getByTestId('user-sub')).toBeHidden()
   await expect(page.getByTestId('login')).toBeVisible()
+  // The steps survived the reload and the sign-out's trip to the server too.
+  await expectInspectorSteps(page, [
+    'api_response',
+    'revocation_request',
+    'revocation_response',
+    'end_session',
+  ])
   // Still one exchange: nothing signed the user back in on the way out.
   expect(await tokenRequestsSince(since)).toEqual([['authorization_code', 200]])
 })

@@ -5,7 +5,8 @@ import { AuthProvider, RequireAuth } from '@latchkey/react'
 import { StrictMode } from 'react'
 import { createRoot } from 'react-dom/client'
 import { BrowserRouter, Link, Route, Routes, useNavigate } from 'react-router'
-import { auth } from './auth.js'
+import { auth, inspector } from './auth.js'
+import { FlowInspectorPanel } from './FlowInspectorPanel.js'
 import { Home } from './Home.js'
 import { Protected, SignInFallback } from './Protected.js'
 
@@ -31,6 +32,7 @@ function App() {
           />
         </Routes>
       </main>
+      <FlowInspectorPanel inspector={inspector} />
     </AuthProvider>
   )
 }

@@ -1,11 +1,14 @@
 // The playground SPA: framework-free, so every Latchkey call is visible in one file.
 import { AuthError, type AuthState, createAuth } from '@latchkey/core'
+import { createFlowInspector } from '../../inspector/flowInspector.js'
 import { errorTitle } from './messages.js'
 
 const env = import.meta.env
 const issuer = env.VITE_LATCHKEY_ISSUER || 'http://localhost:4000'
 const apiUrl = env.VITE_LATCHKEY_API_URL || 'http://localhost:4001'
 const apiOrigin = new URL(apiUrl).origin
+// Shows each protocol step (onEvent below) in a panel under the app.
+const inspector = createFlowInspector()
 
 performance.mark('latchkey:start') // read by scripts/bench.mjs: createAuth -> authenticated
 const auth = createAuth({
@@ -21,12 +24,14 @@ const auth = createAuth({
   storage: (env.VITE_LATCHKEY_STORAGE as 'auto' | 'indexeddb' | 'memory' | undefined) || 'auto',
   refreshLeeway: Number(env.VITE_LATCHKEY_REFRESH_LEEWAY || 60),
   autoRefresh: env.VITE_LATCHKEY_AUTO_REFRESH !== 'false',
+  onEvent: inspector.onEvent,
 })
 // For the browser console (and the e2e tests): try `await latchkey.getAccessToken()`.
 window.latchkey = auth
 
 const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as T
 
+inspector.mount($('flow-inspector'))
 $('issuer').textContent = issuer
 $('tab-id').textContent = auth.tabId
 const fetchUrl = $<HTMLInputElement>('fetch-url')

@@ -1,10 +1,14 @@
 // The app's one Latchkey client, made once at module scope (never inside a component).
 import { createAuth } from '@latchkey/vue'
+import { createFlowInspector } from '../../inspector/flowInspector.js'
 
 const env = import.meta.env
 
 /** Base URL of the demo API (or the one LATCHKEY_API_URL points at). */
 export const apiUrl = env.VITE_LATCHKEY_API_URL || 'http://localhost:4001'
+
+/** Shows each protocol step (`onEvent`) in a panel beside every page. */
+export const inspector = createFlowInspector()
 
 export const auth = createAuth({
   issuer: env.VITE_LATCHKEY_ISSUER || 'http://localhost:4000',
@@ -14,4 +18,5 @@ export const auth = createAuth({
   ...(env.VITE_LATCHKEY_RESOURCE ? { resource: env.VITE_LATCHKEY_RESOURCE } : {}),
   apiOrigins: [new URL(apiUrl).origin],
   postLogoutRedirectUri: `${window.location.origin}/`,
+  onEvent: inspector.onEvent,
 })
