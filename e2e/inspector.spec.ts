@@ -3,7 +3,7 @@
 // of the flow shortened, on screen and at rest. Also makes the docs' screenshot of the panel.
 import { fileURLToPath } from 'node:url'
 import { expect, type Page, test } from '@playwright/test'
-import { API, consentAt, expectInspectorSteps, ISSUER } from './playground.js'
+import { API, consentAt, expectInspectorSteps, ISSUER, SIGN_IN_STEPS } from './playground.js'
 
 const REACT_APP = 'http://localhost:5174'
 const SCREENSHOT = fileURLToPath(new URL('../docs/public/flow-inspector.png', import.meta.url))
@@ -26,15 +26,7 @@ test('the flow inspector lists a sign-in and an API call in order, never a secre
   await consentAt(page, user, REACT_APP)
   await expect(page.getByTestId('status')).toHaveText('authenticated')
 
-  await expectInspectorSteps(page, [
-    'pkce',
-    'authorize',
-    'server_sign_in',
-    'callback',
-    'token_request',
-    'token_response',
-    'tokens_validated',
-  ])
+  await expectInspectorSteps(page, SIGN_IN_STEPS)
   // The ID token, decoded, with a countdown to its expiry that moves on its own.
   const idToken = panel.locator('[data-step=token_response] details', { hasText: 'id_token' })
   const countdown = idToken.getByText(/^expires in \d+:\d\d$/)
@@ -48,17 +40,7 @@ test('the flow inspector lists a sign-in and an API call in order, never a secre
   await page.getByTestId('protected-link').click()
   await page.getByTestId('call-api').click()
   await expect(page.getByTestId('api-result')).toContainText('HTTP 200')
-  await expectInspectorSteps(page, [
-    'pkce',
-    'authorize',
-    'server_sign_in',
-    'callback',
-    'token_request',
-    'token_response',
-    'tokens_validated',
-    'api_request',
-    'api_response',
-  ])
+  await expectInspectorSteps(page, [...SIGN_IN_STEPS, 'api_request', 'api_response'])
 
   // A reload: the steps cross it in sessionStorage, as they crossed the trip to the server.
   await page.reload()

@@ -361,6 +361,17 @@ async function inspectorSteps(page: Page): Promise<string[]> {
  * Waits until the demo's flow inspector lists `steps` in this order, other steps allowed between
  * them; on failure, says which step is missing and shows the whole list.
  */
+/** The steps of a redirect sign-in, in the order the flow inspector lists them. */
+export const SIGN_IN_STEPS = [
+  'pkce',
+  'authorize',
+  'server_sign_in',
+  'callback',
+  'token_request',
+  'token_response',
+  'tokens_validated',
+]
+
 export async function expectInspectorSteps(page: Page, steps: string[]): Promise<void> {
   await expect
     .poll(async () => orderProblem(steps, await inspectorSteps(page)), {

@@ -8,6 +8,7 @@ import {
   expectInspectorSteps,
   ISSUER,
   recordAuthorizationRequests,
+  SIGN_IN_STEPS,
   tokenRequests,
   tokenRequestsSince,
 } from './playground.js'
@@ -54,17 +55,7 @@ test('the full journey: redirect sign-in, protected route, API call as the user,
   await page.waitForURL(`${VUE_APP}/protected`)
   await checkProtectedPage(page, user)
   // The flow inspector beside the app followed along, across the trip to the server.
-  await expectInspectorSteps(page, [
-    'pkce',
-    'authorize',
-    'server_sign_in',
-    'callback',
-    'token_request',
-    'token_response',
-    'tokens_validated',
-    'api_request',
-    'api_response',
-  ])
+  await expectInspectorSteps(page, [...SIGN_IN_STEPS, 'api_request', 'api_response'])
 
   await page.goto(`${VUE_APP}/`)
   await expect(page.getByTestId('status')).toHaveText('authenticated')

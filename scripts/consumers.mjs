@@ -183,7 +183,8 @@ async function install(consumer, files, tarballs, dependencies, pinned) {
   // Every @latchkey package must come from its tarball, none from the registry, and only once.
   const lock = await readJson(join(dir, 'package-lock.json'))
   for (const tarball of tarballs) {
-    const name = `@latchkey/${/latchkey-([a-z0-9]+)-\d/.exec(tarball)?.[1]}`
+    // From the file's name: the temporary folder's (latchkey-consumers-<random>) could match too.
+    const name = `@latchkey/${/latchkey-([a-z0-9]+)-\d[^/]*\.tgz$/.exec(tarball)?.[1]}`
     if (!lock.packages[`node_modules/${name}`]?.resolved?.startsWith('file:')) {
       throw new Error(`${consumer}: ${name} is not installed from its tarball`)
     }
