@@ -5,7 +5,7 @@ import type { DpopKeys } from './dpop.js'
 import type { AuthError } from './errors.js'
 import type { FlowEvent } from './events.js'
 import type { Kit } from './kit.js'
-import type { KeyValueStore } from './lib/kv.js'
+import type { TakingStore } from './lib/kv.js'
 import type { Platform, TabMessage } from './platform.js'
 import type { Session, SessionStore } from './session.js'
 
@@ -21,7 +21,7 @@ export interface AuthContext {
   keys: DpopKeys
   sessions: SessionStore
   /** Where login transactions are kept (see `transactionsOf`): IndexedDB, else sessionStorage. */
-  transactionStorage: KeyValueStore
+  transactionStorage: TakingStore
   /** Runs `task` under the cross-tab lock that serialises sign-in, refresh and logout. */
   withRefreshLock<T>(task: () => Promise<T>): Promise<T>
   /** Shows `session` (or its absence, with `error`) in the state. */

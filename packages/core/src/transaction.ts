@@ -2,7 +2,7 @@
 // Loaded on demand, with the flows that use it (the authorization request, the callback, logout):
 // it imports nothing at runtime.
 import type { AuthContext } from './context.js'
-import type { KeyValueStore } from './lib/kv.js'
+import type { TakingStore } from './lib/kv.js'
 
 /** How long a started login may take before its callback is refused. */
 export const TRANSACTION_LIFETIME_MS = 10 * 60 * 1000
@@ -38,14 +38,14 @@ export type TakeResult =
 
 /**
  * Stores transactions for one issuer + client. {@link TransactionStore.take} deletes what it
- * returns, atomically where the store has {@link KeyValueStore.take}, so a callback can be used
- * once only.
+ * returns with the store's own `take` (atomic where the store underneath has one), so a callback
+ * can be used once only.
  */
 export class TransactionStore {
-  readonly #kv: KeyValueStore
+  readonly #kv: TakingStore
   readonly #prefix: string
 
-  constructor(kv: KeyValueStore, issuer: string, clientId: string) {
+  constructor(kv: TakingStore, issuer: string, clientId: string) {
     this.#kv = kv
     this.#prefix = `latchkey:${issuer}:${clientId}:tx:`
   }
@@ -57,15 +57,7 @@ export class TransactionStore {
   /** Removes and returns the transaction for `state`, refusing it when older than its lifetime. */
   async take(state: string, now: number): Promise<TakeResult> {
     // Read and deleted in one step, so of two pages loading the same callback only one finds it.
-    const key = this.#prefix + state
-    const kv = this.#kv
-    let transaction: Transaction | undefined
-    if (kv.take) {
-      transaction = await kv.take<Transaction>(key)
-    } else {
-      transaction = await kv.get<Transaction>(key)
-      if (transaction !== undefined) await kv.del(key)
-    }
+    const transaction = await this.#kv.take<Transaction>(this.#prefix + state)
     if (transaction !== undefined) {
       if (!isTransaction(transaction) || transaction.state !== state) return { kind: 'expired' }
       if (now - transaction.createdAt > TRANSACTION_LIFETIME_MS || now < transaction.createdAt) {

@@ -19,6 +19,9 @@ export interface KeyValueStore {
   take?<T>(key: string): Promise<T | undefined>
 }
 
+/** A store with {@link KeyValueStore.take}, as {@link withFallback} makes every store. */
+export type TakingStore = KeyValueStore & Required<Pick<KeyValueStore, 'take'>>
+
 /**
  * Reads `key`, twice more when the store fails: an IndexedDB connection can drop (Safari) and the
  * next attempt reopens it. Used where a failed read must not be mistaken for "nothing stored".
@@ -76,7 +79,7 @@ export function indexedDbStore(dbName = 'latchkey', storeName = 'kv'): KeyValueS
 }
 
 /** A store in memory, structured-cloned like IndexedDB so callers cannot share mutable objects. */
-export function memoryStore(): KeyValueStore {
+export function memoryStore(): TakingStore {
   const map = new Map<string, unknown>()
   return {
     get: async <T>(key: string) =>
@@ -141,7 +144,7 @@ export function withFallback(
   primary: KeyValueStore,
   fallback: KeyValueStore,
   onFail: (error: unknown) => void,
-): KeyValueStore {
+): TakingStore {
   let degraded = false
   // What `fallback` answers; while `primary` works, a fallback that fails (sessionStorage blocked)
   // holds nothing.
