@@ -623,25 +623,11 @@ async function reloadTimes(page, { refreshFirst = true, expectSilent = false } =
       afterScripts.push(mark - scriptsLoaded)
     }
   }
-  const sorted = [...samples].sort((a, b) => a - b)
   return {
-    samples,
-    median: percentile(sorted, 50),
-    p95: percentile(sorted, 95),
-    min: sorted[0],
-    max: sorted.at(-1),
-    domContentLoaded: percentile(
-      [...domContentLoaded].sort((a, b) => a - b),
-      50,
-    ),
-    afterScripts: percentile(
-      [...afterScripts].sort((a, b) => a - b),
-      50,
-    ),
-    restore: percentile(
-      [...restores].sort((a, b) => a - b),
-      50,
-    ),
+    ...stats(samples),
+    domContentLoaded: stats(domContentLoaded).median,
+    afterScripts: stats(afterScripts).median,
+    restore: stats(restores).median,
     issuerRequests,
   }
 }
