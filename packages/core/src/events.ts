@@ -158,9 +158,13 @@ function collect(
     const value = typeof raw === 'string' ? raw : Array.isArray(raw) ? raw.join(' ') : String(raw)
     if (JWTS.includes(name)) {
       const jwt = decodeJwt(value)
-      if (jwt !== undefined) (into.jwts ??= {})[name] = jwt
+      if (jwt !== undefined) {
+        into.jwts ??= {}
+        into.jwts[name] = jwt
+      }
     }
-    ;(into.params ??= {})[name] = show(name, value)
+    into.params ??= {}
+    into.params[name] = show(name, value)
   }
   return into
 }
