@@ -57,6 +57,9 @@ const ON_DEMAND = [
   'relayReceiver.ts',
   'events.ts',
   'transaction.ts',
+  'multiTenant.ts',
+  'extraParams.ts',
+  'returnTo.ts',
 ]
 const onDemand = (path) => ON_DEMAND.includes(path.split('/').pop())
 

@@ -20,6 +20,7 @@ const PHASES: Record<AuthEventStep, Phase> = {
   revocation_request: 'logout',
   revocation_response: 'logout',
   end_session: 'logout',
+  end_session_unavailable: 'logout',
 }
 
 /**

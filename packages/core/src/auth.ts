@@ -63,6 +63,11 @@ export interface LogoutOptions {
   returnTo?: string
   /** Only clear the session in this app; do not end the session at the authorization server. */
   localOnly?: boolean
+  /**
+   * Extra query parameters of the end-session URL, merged over the client's `logoutParams`.
+   * `client_id`, `id_token_hint` and the return URL's parameter are the SDK's.
+   */
+  params?: Record<string, string>
 }
 
 /** Options of {@link Auth.getAccessToken}. */
@@ -143,19 +148,26 @@ export interface Auth {
    * resolve as responses, as with `fetch`.
    * @throws {@link AuthError} `origin_not_allowed`, `invalid_argument` (a URL that does not parse
    *   or has a user name or password), `network_error` (also for a DPoP nonce the page cannot
-   *   read: see its message), and whatever {@link Auth.getAccessToken} throws.
+   *   read: see its message), `dpop_not_accepted` (the API answered the DPoP-bound token with a
+   *   401 that challenges `Bearer` only: it does not take DPoP, see `dpop`), and whatever
+   *   {@link Auth.getAccessToken} throws.
    * @see {@link https://www.rfc-editor.org/rfc/rfc6750#section-3.1 | RFC 6750 section 3.1}
    */
   authFetch: AuthFetch
   /**
    * Clears everything this client stored (session, DPoP key, transactions), revokes the refresh
    * token when the server has a revocation endpoint, tells the other tabs, and, unless
-   * `localOnly`, ends the session at the authorization server (navigating to its
-   * `end_session_endpoint` with `id_token_hint` and `post_logout_redirect_uri`). The state turns
+   * `localOnly`, ends the session at the authorization server: it navigates to `endSessionEndpoint`
+   * or the metadata's `end_session_endpoint` with `client_id`, the return URL (under
+   * `logoutReturnToParam`, by default `post_logout_redirect_uri`, which also gets `id_token_hint`
+   * and, when the ID token has a `login_hint` claim, `logout_hint`) and the `logoutParams`. With
+   * no end-session endpoint known, the session at the server goes on: the console says so once,
+   * and `onEvent` gets `end_session_unavailable`; the promise resolves and the page stays. The state turns
    * `unauthenticated` once the revocation request is on its way; it is sent with `keepalive`, so
    * an app that leaves the page at that moment does not cancel it. A failed revocation does not
    * stop the logout.
-   * @throws {@link AuthError} `invalid_argument` (bad `returnTo`), `discovery_failed` (the local
+   * @throws {@link AuthError} `invalid_argument` (bad `returnTo` or `params`; nothing is cleared
+   *   then), `discovery_failed` (the local
    *   session is cleared anyway), `network_error` when logout's code, loaded on demand, cannot be
    *   fetched (nothing is cleared then: the user can try again).
    * @see {@link https://www.rfc-editor.org/rfc/rfc7009 | RFC 7009},

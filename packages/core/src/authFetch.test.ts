@@ -245,4 +245,49 @@ describe('createAuthFetch', () => {
       expect(sent).toHaveLength(1)
     })
   })
+
+  // A resource server that knows only RFC 6750 challenges for Bearer, whatever it was sent; one
+  // that takes DPoP challenges for DPoP (RFC 9449 section 7.1).
+  describe('an API that does not take DPoP', () => {
+    const handle = async () => oauth.DPoP({}, await oauth.generateKeyPair('ES256'))
+    const answer = (wwwAuthenticate: string) => () =>
+      new Response(null, { status: 401, headers: { 'www-authenticate': wwwAuthenticate } })
+
+    it.each([
+      'Bearer realm="api"',
+      'Bearer realm="api", error="invalid_token", error_description="unsupported scheme"',
+    ])(
+      'answering a DPoP-bound call with %s rejects with dpop_not_accepted, no refresh',
+      async (header) => {
+        const { authFetch, sent, replaced } = setup([answer(header)], await handle())
+        const error = await authFetch('https://api.example.com/me').catch((e: unknown) => e)
+        expect(error).toBeInstanceOf(AuthError)
+        expect(error).toMatchObject({
+          code: 'dpop_not_accepted',
+          status: 401,
+          message: expect.stringContaining('`dpop: false`'),
+        })
+        expect(sent).toHaveLength(1)
+        expect(replaced).toHaveLength(0)
+      },
+    )
+
+    it('is not what a DPoP challenge beside Bearer means: that gets the refresh and retry', async () => {
+      const { authFetch, sent, replaced } = setup(
+        [answer('DPoP error="invalid_token", algs="ES256", Bearer realm="api"')],
+        await handle(),
+      )
+      const response = await authFetch('https://api.example.com/me')
+      expect(response.status).toBe(200)
+      expect(sent).toHaveLength(2)
+      expect(replaced).toEqual(['token-1'])
+    })
+
+    it("is no error for a Bearer token: the 401 is the app's to read", async () => {
+      const { authFetch, sent } = setup([answer('Bearer realm="api"')])
+      const response = await authFetch('https://api.example.com/me')
+      expect(response.status).toBe(401)
+      expect(sent).toHaveLength(1)
+    })
+  })
 })

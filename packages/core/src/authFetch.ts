@@ -87,7 +87,8 @@ export interface AuthFetchDeps {
  * The returned function rejects with {@link AuthError}: what {@link checkTokenTarget} throws,
  * before any token is asked for or request sent; `network_error` when the request does not
  * complete, or when the API asks for a DPoP nonce that the page cannot read (it must send
- * `Access-Control-Expose-Headers: DPoP-Nonce`); errors of `credentials`. An abort the caller
+ * `Access-Control-Expose-Headers: DPoP-Nonce`); `dpop_not_accepted` when the API answers a
+ * DPoP-bound token with a 401 that challenges `Bearer` alone; errors of `credentials`. An abort the caller
  * asked for rejects with fetch's own `AbortError`.
  * @see {@link https://www.rfc-editor.org/rfc/rfc6750#section-3.1 | RFC 6750 section 3.1},
  *   {@link https://www.rfc-editor.org/rfc/rfc9449#section-9 | RFC 9449 section 9}
@@ -155,10 +156,24 @@ export function createAuthFetch(deps: AuthFetchDeps): AuthFetch {
             if (unreadable) throw unreadable
             continue
           }
+          const { status } = error.response
+          // An API that takes DPoP says so with a `DPoP` challenge (RFC 9449 section 7.1); one
+          // that answers a bound token with Bearer alone never will, however often it is asked.
+          if (
+            credentials.dpop !== undefined &&
+            status === 401 &&
+            error.cause.every((challenge) => challenge.scheme === 'bearer')
+          ) {
+            throw new AuthError(
+              'dpop_not_accepted',
+              `${what} refused the DPoP-bound token: this API takes Bearer tokens only (its 401 challenges Bearer alone). Set \`dpop: false\`, or make the API accept DPoP tokens and proofs (RFC 9449).`,
+              { status },
+            )
+          }
           const invalidToken = error.cause.some(
             (challenge) => challenge.parameters.error === 'invalid_token',
           )
-          if (!tokenRetried && error.response.status === 401 && invalidToken) {
+          if (!tokenRetried && status === 401 && invalidToken) {
             tokenRetried = true
             credentials = await deps.credentials(credentials.token)
             continue

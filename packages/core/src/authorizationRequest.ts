@@ -5,27 +5,9 @@ import type * as oauth from 'oauth4webapi'
 import type { LoginOptions } from './auth.js'
 import type { AuthContext } from './context.js'
 import type { BoundKey } from './dpop.js'
+import { AUTHORIZATION_PARAMS, mergeParams } from './extraParams.js'
+import { sanitizeReturnTo } from './returnTo.js'
 import { type Transaction, transactionsOf } from './transaction.js'
-
-// Authorization request parameters that only the SDK may set.
-const RESERVED_PARAMS = new Set([
-  'client_id',
-  'redirect_uri',
-  'response_type',
-  'response_mode',
-  'scope',
-  'state',
-  'nonce',
-  'code_challenge',
-  'code_challenge_method',
-  'resource',
-  'request',
-  'request_uri',
-  'prompt',
-  'login_hint',
-  'max_age',
-  'dpop_jkt',
-])
 
 /** A started authorization request: where to send the browser, and its `state`. */
 export interface AuthorizationRequest {
@@ -37,8 +19,9 @@ export interface AuthorizationRequest {
  * Checks the options, stores a one-time transaction and builds the authorization URL.
  * @param relay how the response comes back when not by a redirect of this page: through a popup
  *   or an iframe, whose callback page hands it to this page.
- * @throws {@link AuthError} `invalid_argument`, `config_invalid` (`dpop: true` against a server
- *   without DPoP), `storage_unavailable`, and what discovery throws.
+ * @throws {@link AuthError} `invalid_argument` (bad options or `params`), `config_invalid` (bad
+ *   `authorizationParams`, or `dpop: true` against a server without DPoP), `storage_unavailable`,
+ *   and what discovery throws.
  */
 export async function startAuthorization(
   ctx: AuthContext,
@@ -47,14 +30,14 @@ export async function startAuthorization(
 ): Promise<AuthorizationRequest> {
   const { cfg, platform } = ctx
   const transactions = transactionsOf(ctx)
-  const { AuthError, oauth, isCallbackUrl, sanitizeReturnTo } = ctx.kit
+  const { AuthError, oauth, isCallbackUrl } = ctx.kit
   const page = platform.currentUrl()
   const returnTo =
     options.returnTo === undefined
       ? isCallbackUrl(page, cfg.redirectUrl)
         ? '/'
         : `${page.pathname}${page.search}${page.hash}`
-      : sanitizeReturnTo(options.returnTo, page.origin)
+      : sanitizeReturnTo(options.returnTo, page.origin, AuthError)
   const { maxAge } = options
   if (maxAge !== undefined && !(Number.isInteger(maxAge) && maxAge >= 0)) {
     throw new AuthError(
@@ -62,15 +45,15 @@ export async function startAuthorization(
       'login() maxAge must be a whole number of seconds, 0 or more.',
     )
   }
-  const extra = options.params ?? {}
-  for (const [name, value] of Object.entries(extra)) {
-    if (RESERVED_PARAMS.has(name) || typeof value !== 'string') {
-      throw new AuthError(
-        'invalid_argument',
-        `login() params cannot set "${name}"${typeof value !== 'string' ? ' to a non-string' : ''}: use the matching option instead.`,
-      )
-    }
-  }
+  // The client's own parameters (Auth0's `audience`, say) go with every sign-in, the silent ones
+  // included; a call's own merge over them.
+  const extra = mergeParams(
+    ctx,
+    'authorizationParams',
+    relay === undefined ? 'login()' : relay === 'popup' ? 'loginWithPopup()' : 'loginSilently()',
+    options.params,
+    AUTHORIZATION_PARAMS,
+  )
 
   const as = await ctx.discover()
   const dpop = await dpopForNewSession(ctx, as)
@@ -81,7 +64,8 @@ export async function startAuthorization(
     await transactions.purgeExpired(platform.now())
     await transactions.save({
       state,
-      issuer: as.issuer,
+      // The configured issuer: a multi-tenant one's metadata names a template (see `multiTenant`).
+      issuer: cfg.issuer.href,
       clientId: cfg.clientId,
       redirectUri: cfg.redirectUri,
       codeVerifier,

@@ -6,6 +6,7 @@ import type { RedirectResult } from './auth.js'
 import type { AuthContext } from './context.js'
 import type { BoundKey } from './dpop.js'
 import type { Kit } from './kit.js'
+import { safeReturnTo } from './returnTo.js'
 import { type TakeResult, type Transaction, transactionsOf } from './transaction.js'
 
 /**
@@ -20,7 +21,7 @@ export async function completeCallback(ctx: AuthContext, url: URL): Promise<Redi
   const { AuthError, oauth } = kit
   ctx.loading()
   const params = url.searchParams
-  const defect = kit.callbackDefect(params)
+  const defect = callbackDefect(params, kit.RESPONSE_PARAMS)
   const ambiguous = () =>
     new AuthError('invalid_callback', `The callback URL is ambiguous: ${defect}.`)
   const state = params.get('state')
@@ -96,7 +97,7 @@ export async function completeCallback(ctx: AuthContext, url: URL): Promise<Redi
   try {
     callbackParams = oauth.validateAuthResponse(as, client, params, transaction.state)
   } catch (error) {
-    ctx.fail(callbackError(kit, error, params))
+    ctx.fail(callbackError(kit, error, params, cfg.scope))
   }
 
   // The exchange and the save run under the refresh lock: a refresh in another tab cannot save
@@ -131,7 +132,7 @@ export async function completeCallback(ctx: AuthContext, url: URL): Promise<Redi
       claims = kit.checkTokens(ctx, tokens, dpop?.handle, what)
       ctx.emit?.({ step: 'tokens_validated', params: checksOf(transaction, tokens, claims) })
     } catch (error) {
-      ctx.fail(kit.tokenError(error, what))
+      ctx.fail(exchangeError(kit, error, what))
     }
     const session = kit.sessionFromTokenResponse(tokens, claims, ctx.platform.now(), dpop?.jkt)
     if (transaction.relay === 'frame') session.silent = true
@@ -141,7 +142,7 @@ export async function completeCallback(ctx: AuthContext, url: URL): Promise<Redi
   ctx.show(session)
   ctx.tell('login')
   ctx.mark(true)
-  return { returnTo: kit.safeReturnTo(transaction.returnTo, ctx.platform.currentUrl().origin) }
+  return { returnTo: safeReturnTo(transaction.returnTo, ctx.platform.currentUrl().origin) }
 }
 
 /**
@@ -153,13 +154,13 @@ export function relayOf(ctx: AuthContext, url: URL): Promise<Transaction['relay'
 }
 
 /** Classifies a failed authorization response check. */
-function callbackError(kit: Kit, error: unknown, params: URLSearchParams) {
+function callbackError(kit: Kit, error: unknown, params: URLSearchParams, scope: string) {
   const { AuthError, oauth } = kit
   if (error instanceof oauth.AuthorizationResponseError) {
     const description = error.error_description
     return new AuthError(
       'authorization_denied',
-      `The authorization server refused the sign-in: ${error.error}${description ? ` (${description})` : ''}.`,
+      `The authorization server refused the sign-in: ${error.error}${description ? ` (${description})` : ''}.${error.error === 'invalid_scope' ? scopeAdvice(scope) : ''}`,
       description === undefined
         ? { error: error.error }
         : { error: error.error, errorDescription: description },
@@ -195,4 +196,55 @@ function checksOf(
     checks.sub = claims.sub
   }
   return checks
+}
+
+/**
+ * Finds what makes an authorization response ambiguous: a response parameter (one of
+ * `responseParams`) given twice, or both a `code` and an `error`. Returns a description of the
+ * defect, or `undefined`.
+ */
+export function callbackDefect(
+  params: URLSearchParams,
+  responseParams: readonly string[],
+): string | undefined {
+  for (const name of responseParams) {
+    if (params.getAll(name).length > 1) return `the \`${name}\` parameter appears more than once`
+  }
+  if (params.has('code') && params.has('error')) return 'it carries both a `code` and an `error`'
+  return undefined
+}
+
+const GUIDE = 'See docs/guides/providers.md.'
+
+/** What to do about a refused `scope`: most often the `offline_access` Latchkey asks for. */
+function scopeAdvice(scope: string): string {
+  return scope.split(' ').includes('offline_access')
+    ? ` The provider refused a scope of "${scope}": some (Google) do not take \`offline_access\`, which Latchkey requests by default; set \`scope\` without it. ${GUIDE}`
+    : ` Set \`scope\` to scopes this client may request ("${scope}" was refused). ${GUIDE}`
+}
+
+/**
+ * Classifies a failed code exchange. A token endpoint that wants the client to authenticate
+ * (`invalid_client`, a 401, or a description asking for `client_secret` as Google's does) has this
+ * app registered as a confidential client, which a browser app cannot be: the message says so.
+ * @see {@link https://www.rfc-editor.org/rfc/rfc6749#section-5.2 | RFC 6749 section 5.2}
+ */
+function exchangeError(kit: Kit, error: unknown, what: string) {
+  const mapped = kit.tokenError(error, what)
+  const demandsSecret =
+    (mapped.status === 401 && !/dpop/.test(mapped.error ?? '')) ||
+    mapped.error === 'invalid_client' ||
+    /client_secret|client_assertion/i.test(mapped.error_description ?? '')
+  if (mapped.code !== 'token_request_failed' || !demandsSecret) return mapped
+  return new kit.AuthError(
+    'token_request_failed',
+    `${mapped.message} The token endpoint wants a client secret: the provider registered this app as a confidential client, and a browser app cannot keep a secret. Register it as a public client (single-page application: no secret, PKCE); where the provider has none (Google's web clients), sign in through a backend. ${GUIDE}`,
+    {
+      ...(mapped.error === undefined ? {} : { error: mapped.error }),
+      ...(mapped.error_description === undefined
+        ? {}
+        : { errorDescription: mapped.error_description }),
+      ...(mapped.status === undefined ? {} : { status: mapped.status }),
+    },
+  )
 }

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest'
-import { callbackDefect, isCallbackUrl, stripCallbackParams } from './callbackUrl.js'
+import { callbackDefect } from './callback.js'
+import { isCallbackUrl, RESPONSE_PARAMS, stripCallbackParams } from './callbackUrl.js'
 
 const redirect = new URL('https://app.example.com/callback')
 
@@ -41,11 +42,15 @@ describe('callbackDefect', () => {
     ['code=a&state=s&iss=x&iss=y', /`iss`/],
     ['code=a&error=access_denied&state=s', /both a `code` and an `error`/],
   ])('finds the defect in %s', (query, message) => {
-    expect(callbackDefect(new URLSearchParams(query))).toMatch(message)
+    expect(callbackDefect(new URLSearchParams(query), RESPONSE_PARAMS)).toMatch(message)
   })
 
   it('finds none in a well-formed response', () => {
-    expect(callbackDefect(new URLSearchParams('code=a&state=s&iss=x'))).toBeUndefined()
-    expect(callbackDefect(new URLSearchParams('error=access_denied&state=s'))).toBeUndefined()
+    expect(
+      callbackDefect(new URLSearchParams('code=a&state=s&iss=x'), RESPONSE_PARAMS),
+    ).toBeUndefined()
+    expect(
+      callbackDefect(new URLSearchParams('error=access_denied&state=s'), RESPONSE_PARAMS),
+    ).toBeUndefined()
   })
 })

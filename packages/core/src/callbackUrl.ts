@@ -1,7 +1,7 @@
 // Recognising an authorization response on the redirect URI, and removing it from the address bar.
 
 /** The parameters an authorization response may add to the redirect URI. */
-const RESPONSE_PARAMS = [
+export const RESPONSE_PARAMS = [
   'code',
   'state',
   'iss',
@@ -27,16 +27,4 @@ export function stripCallbackParams(url: URL): string {
   // URLSearchParams leaves a bare "?" behind when it empties the query.
   if (clean.searchParams.size === 0) clean.search = ''
   return clean.href
-}
-
-/**
- * Finds what makes an authorization response ambiguous: a response parameter given twice, or both
- * a `code` and an `error`. Returns a description of the defect, or `undefined`.
- */
-export function callbackDefect(params: URLSearchParams): string | undefined {
-  for (const name of RESPONSE_PARAMS) {
-    if (params.getAll(name).length > 1) return `the \`${name}\` parameter appears more than once`
-  }
-  if (params.has('code') && params.has('error')) return 'it carries both a `code` and an `error`'
-  return undefined
 }

@@ -29,6 +29,19 @@ describe('resolveConfig', () => {
     expect(cfg.dpop).toBe('auto')
     expect(cfg.insecureLoopback).toBe(false)
     expect(cfg.redirectUri).toBe('https://app.example.com/callback')
+    expect(cfg.restoreTimeoutMs).toBe(4000)
+  })
+
+  it('takes the provider options, which the code that uses them checks', () => {
+    const options = {
+      authorizationParams: { audience: 'https://api.example.com' },
+      endSessionEndpoint: 'https://id.example.com/v2/logout',
+      logoutReturnToParam: 'returnTo',
+      logoutParams: { federated: '' },
+      multiTenant: { tenants: ['72f988bf-86f1-41af-91ab-2d7cd011db47'] },
+      restoreTimeoutMs: 2500,
+    }
+    expect(resolveConfig({ ...valid, ...options })).toMatchObject(options)
   })
 
   it('keeps redirectUri exactly as written, because servers compare it byte for byte', () => {
@@ -58,6 +71,8 @@ describe('resolveConfig', () => {
     [{ ...valid, dpop: 'yes' }, /`dpop`/],
     [{ ...valid, scope: ' ' }, /`scope`/],
     [{ ...valid, timeoutMs: 0 }, /`timeoutMs`/],
+    [{ ...valid, restoreTimeoutMs: -1 }, /`restoreTimeoutMs` must be a positive number/],
+    [{ ...valid, restoreTimeoutMs: '4s' }, /`restoreTimeoutMs`/],
     [{ ...valid, redirectUrl: 'https://app.example.com/cb' }, /unknown option `redirectUrl`/],
     [null, /takes an object/],
   ])('refuses %j with a message saying what to fix', (config, message) => {

@@ -111,10 +111,70 @@ export interface AuthConfig {
    * ```
    */
   onEvent?: (event: AuthEvent) => void
+  /**
+   * Authorization request parameters sent with every sign-in the SDK starts: {@link Auth.login},
+   * {@link Auth.loginWithPopup}, {@link Auth.loginSilently} and the silent restore on load. The
+   * `params` of a call merge over them. Parameters the SDK sets itself (`scope`, `state`,
+   * `redirect_uri`, `prompt`, ...) are refused: use the matching option.
+   * @example
+   * ```ts
+   * // Auth0 issues an access token for your API only when asked with its `audience`.
+   * createAuth({ ...config, authorizationParams: { audience: 'https://api.example.com' } })
+   * ```
+   */
+  authorizationParams?: Readonly<Record<string, string>>
+  /**
+   * Where {@link Auth.logout} ends the session at the authorization server when its metadata has
+   * no `end_session_endpoint` (Auth0 tenants created before 14 November 2023:
+   * `https://TENANT.auth0.com/v2/logout`; Amazon Cognito: `https://DOMAIN/logout`), or instead of
+   * the one it names. Without either, `logout()` ends the session in this app only, and says so.
+   * @default the metadata's `end_session_endpoint`
+   */
+  endSessionEndpoint?: string
+  /**
+   * The query parameter of the end-session URL that carries where to go after logout. The default
+   * is OpenID Connect RP-Initiated Logout's, which also gets `id_token_hint` and `logout_hint`;
+   * Auth0's `/v2/logout` takes `returnTo`, Cognito's `/logout` takes `logout_uri`, and those get
+   * no hints. `client_id` is always sent.
+   * @default 'post_logout_redirect_uri'
+   * @see {@link https://openid.net/specs/openid-connect-rpinitiated-1_0.html#RPLogout | RP-Initiated Logout section 2}
+   */
+  logoutReturnToParam?: string
+  /**
+   * Extra query parameters of the end-session URL (e.g. Auth0's `federated`); the `params` of a
+   * {@link Auth.logout} call merge over them.
+   */
+  logoutParams?: Readonly<Record<string, string>>
+  /**
+   * Accepts Microsoft Entra ID's multi-tenant issuers (`/common/v2.0`, `/organizations/v2.0`,
+   * `/consumers/v2.0`), whose metadata names the issuer
+   * `https://login.microsoftonline.com/{tenantid}/v2.0`: each ID token's `iss` must then equal
+   * that with the token's own `tid`. `{ tenants }` also requires `tid` to be one of them.
+   * Nothing else loosens the issuer check.
+   * @default false
+   * @see {@link https://learn.microsoft.com/en-us/entra/identity-platform/access-tokens#validate-the-issuer | Entra ID: validate the issuer}
+   */
+  multiTenant?: boolean | { tenants: readonly string[] }
+  /**
+   * How long the silent restore on load (see `silentLogin`) waits for the server's `prompt=none`
+   * answer, in milliseconds, before the page settles signed out. A server that shows a page
+   * instead of answering (Amazon Cognito) costs the page this long, once: the restore is not tried
+   * again until the next sign-in. {@link Auth.loginSilently} has its own `timeoutMs`.
+   * @default 4000
+   */
+  restoreTimeoutMs?: number
 }
 
 /** The validated configuration with defaults applied. */
-export interface ResolvedConfig {
+export interface ResolvedConfig
+  extends Pick<
+    AuthConfig,
+    | 'authorizationParams'
+    | 'endSessionEndpoint'
+    | 'logoutParams'
+    | 'logoutReturnToParam'
+    | 'multiTenant'
+  > {
   issuer: URL
   clientId: string
   /** Exactly as configured: it is sent to the server, which compares it byte for byte. */
@@ -133,6 +193,7 @@ export interface ResolvedConfig {
   dpop: 'auto' | boolean
   timeoutMs: number
   onEvent: ((event: AuthEvent) => void) | undefined
+  restoreTimeoutMs: number
   /** True when the issuer is `http://` on a loopback host, the only case oauth4webapi may use http. */
   insecureLoopback: boolean
 }
@@ -153,6 +214,12 @@ const KNOWN_OPTIONS = new Set([
   'dpop',
   'timeoutMs',
   'onEvent',
+  'authorizationParams',
+  'endSessionEndpoint',
+  'logoutReturnToParam',
+  'logoutParams',
+  'multiTenant',
+  'restoreTimeoutMs',
 ])
 
 // Names under which a confidential client's credentials tend to be passed by mistake.
@@ -281,9 +348,12 @@ export function resolveConfig(config: AuthConfig): ResolvedConfig {
   const silentLogin = oneOf<'auto' | false>('silentLogin', ['auto', false])
   const autoRefresh = oneOf('autoRefresh', [true, false])
   const dpop = oneOf<'auto' | boolean>('dpop', ['auto', true, false])
-  const timeoutMs = config.timeoutMs ?? 15_000
-  if (typeof timeoutMs !== 'number' || !Number.isFinite(timeoutMs) || timeoutMs <= 0) {
-    throw invalid('`timeoutMs` must be a positive number of milliseconds.')
+  const milliseconds = (name: 'timeoutMs' | 'restoreTimeoutMs', fallback: number): number => {
+    const value = config[name] ?? fallback
+    if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0) {
+      throw invalid(`\`${name}\` must be a positive number of milliseconds.`)
+    }
+    return value
   }
   const { onEvent } = config
   if (onEvent !== undefined && typeof onEvent !== 'function') {
@@ -291,6 +361,10 @@ export function resolveConfig(config: AuthConfig): ResolvedConfig {
   }
 
   return {
+    // What only some providers need (`authorizationParams`, `endSessionEndpoint`, `logoutParams`,
+    // `logoutReturnToParam`, `multiTenant`) goes on as given: the code loaded on demand that uses
+    // it checks it (`config_invalid`), so that it weighs nothing on the other apps' first load.
+    ...config,
     issuer,
     clientId: config.clientId,
     redirectUri: config.redirectUri,
@@ -305,8 +379,9 @@ export function resolveConfig(config: AuthConfig): ResolvedConfig {
     silentLogin,
     autoRefresh,
     dpop,
-    timeoutMs,
+    timeoutMs: milliseconds('timeoutMs', 15_000),
     onEvent,
+    restoreTimeoutMs: milliseconds('restoreTimeoutMs', 4000),
     insecureLoopback: issuer.protocol === 'http:',
   }
 }

@@ -1,5 +1,6 @@
 // Authorization server metadata, discovered once per issuer through oauth4webapi.
 import * as oauth from 'oauth4webapi'
+import type { AuthConfig } from './config.js'
 import { AuthError } from './errors.js'
 import { toAuthError } from './lib/toAuthError.js'
 
@@ -27,6 +28,16 @@ export interface DiscoveryOptions extends RequestSettings {
   fetch: typeof globalThis.fetch
   /** Endpoints the caller cannot work without. */
   required: readonly ('authorization_endpoint' | 'token_endpoint')[]
+  /** Entra ID's multi-tenant issuers: see {@link AuthConfig.multiTenant}. */
+  multiTenant?: AuthConfig['multiTenant']
+}
+
+// oauth4webapi's expected issuer that skips the metadata's check, and its hook for an ID token's
+// expected `iss` computed from the token itself: what a multi-tenant issuer needs. Exported by the
+// pinned version (openid-client uses them), left out of its type declarations.
+declare module 'oauth4webapi' {
+  const _expectedIssuer: unique symbol
+  const _nodiscoverycheck: unique symbol
 }
 
 /**
@@ -50,21 +61,24 @@ export function createDiscovery(
 
 async function discover(options: DiscoveryOptions): Promise<oauth.AuthorizationServer> {
   const what = `Discovery of ${options.issuer.href}`
+  const { issuer, multiTenant } = options
   let as: oauth.AuthorizationServer
   try {
-    const response = await oauth.discoveryRequest(
-      options.issuer,
-      requestOptions(options, options.fetch),
+    const response = await oauth.discoveryRequest(issuer, requestOptions(options, options.fetch))
+    // A multi-tenant issuer's metadata names a template, checked on demand below.
+    as = await oauth.processDiscoveryResponse(
+      (multiTenant ? oauth._nodiscoverycheck : issuer) as URL,
+      response,
     )
-    as = await oauth.processDiscoveryResponse(options.issuer, response)
   } catch (error) {
     if (
       error instanceof oauth.OperationProcessingError &&
       error.code === oauth.JSON_ATTRIBUTE_COMPARISON
     ) {
+      const named = (error.cause as { body?: { issuer?: unknown } })?.body?.issuer
       throw new AuthError(
         'issuer_mismatch',
-        `${what} failed: the metadata's "issuer" differs from the configured one; configure it exactly as the server names itself.`,
+        `${what} failed: the metadata names the issuer ${named}. Configure \`issuer\` exactly so, or set \`multiTenant: true\` for Entra ID's …/{tenantid}/v2.0.`,
       )
     }
     const mapped = toAuthError(error, 'discovery_failed', what)
@@ -78,6 +92,11 @@ async function discover(options: DiscoveryOptions): Promise<oauth.AuthorizationS
       'discovery_failed',
       `${what} failed: the metadata lacks ${missing.join(' and ')}.`,
     )
+  }
+  // Only apps that sign in through a multi-tenant issuer load its check.
+  if (multiTenant) {
+    const { acceptTenants } = await import('./multiTenant.js')
+    acceptTenants(as, issuer, multiTenant, oauth._expectedIssuer, AuthError)
   }
   return as
 }

@@ -22,6 +22,7 @@ export type AuthErrorCode =
   | 'network_error'
   | 'storage_unavailable'
   | 'browser_required'
+  | 'dpop_not_accepted'
 
 /** What an {@link AuthError} may carry besides its code and message. */
 export interface AuthErrorDetails {

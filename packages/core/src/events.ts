@@ -9,7 +9,8 @@
  * (`token_request`, `token_response`, `tokens_validated`), API calls (`api_request`,
  * `api_response`); later a refresh (`token_request` with `grant_type=refresh_token`), a silent or
  * popup sign-in (`authorize` in an iframe or popup) and a logout (`revocation_request`,
- * `revocation_response`, `end_session`).
+ * `revocation_response`, then `end_session`, or `end_session_unavailable` when no end-session
+ * endpoint is known and the server's session stays).
  */
 export type AuthEventStep =
   | 'discovery_request'
@@ -26,6 +27,7 @@ export type AuthEventStep =
   | 'revocation_request'
   | 'revocation_response'
   | 'end_session'
+  | 'end_session_unavailable'
 
 /** A JSON Web Token's decoded header and claims; never its signature. */
 export interface DecodedJwt {
@@ -227,6 +229,8 @@ function titleOf(event: FlowEvent): string {
       return `Revocation answered ${status ?? 'nothing'}`
     case 'end_session':
       return 'Redirect to the end-session endpoint: the server session ends'
+    case 'end_session_unavailable':
+      return 'Signed out in this app only: no end-session endpoint is known (set endSessionEndpoint)'
   }
 }
 

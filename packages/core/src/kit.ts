@@ -20,12 +20,12 @@ import {
   revocationRequest,
   validateAuthResponse,
 } from 'oauth4webapi'
-import { callbackDefect, isCallbackUrl } from './callbackUrl.js'
+import { isCallbackUrl, RESPONSE_PARAMS } from './callbackUrl.js'
+import { parseUrl } from './config.js'
 import { requestOptions } from './discovery.js'
 import { pickDpopAlg } from './dpop.js'
 import { AuthError, isAuthError } from './errors.js'
 import { toAuthError } from './lib/toAuthError.js'
-import { safeReturnTo, sanitizeReturnTo } from './returnTo.js'
 import { sessionFromTokenResponse } from './session.js'
 import { checkTokens, retryOnNonce, tokenError, tokenRequestOptions } from './tokenEndpoint.js'
 
@@ -50,10 +50,8 @@ export const kit = {
   AuthError,
   isAuthError,
   toAuthError,
-  callbackDefect,
+  RESPONSE_PARAMS,
   isCallbackUrl,
-  safeReturnTo,
-  sanitizeReturnTo,
   pickDpopAlg,
   sessionFromTokenResponse,
   checkTokens,
@@ -61,6 +59,7 @@ export const kit = {
   tokenError,
   tokenRequestOptions,
   requestOptions,
+  parseUrl,
 } as const
 
 /** The type of {@link kit}. */

@@ -3,7 +3,11 @@
 import type * as oauth from 'oauth4webapi'
 import type { LogoutOptions } from './auth.js'
 import type { AuthContext } from './context.js'
+import { mergeParams } from './extraParams.js'
 import { transactionsOf } from './transaction.js'
+
+// Whether this page has said that a logout could not end the server's session.
+let warned = false
 
 /** See {@link Auth.logout}. */
 export async function logout(ctx: AuthContext, options: LogoutOptions): Promise<void> {
@@ -23,6 +27,25 @@ export async function logout(ctx: AuthContext, options: LogoutOptions): Promise<
     }
     target = url.href
   }
+  // Checked before anything is cleared: a logout that throws has changed nothing.
+  const { logoutReturnToParam: returnToParam = 'post_logout_redirect_uri' } = cfg
+  if (typeof returnToParam !== 'string' || returnToParam === '') {
+    throw new ctx.kit.AuthError(
+      'config_invalid',
+      'Invalid Latchkey configuration: `logoutReturnToParam` must be a query parameter name.',
+    )
+  }
+  const configured =
+    cfg.endSessionEndpoint === undefined
+      ? undefined
+      : ctx.kit.parseUrl('endSessionEndpoint', cfg.endSessionEndpoint).href
+  const extra = mergeParams(
+    ctx,
+    'logoutParams',
+    'logout()',
+    options.params,
+    new Set(['client_id', 'id_token_hint', returnToParam]),
+  )
   // Under the refresh lock, so that a refresh or sign-in running in another tab cannot save its
   // session after this clear, the refresh token revoked below is the current one, and the key is
   // not deleted under a sign-in that is binding its tokens to it.
@@ -58,11 +81,33 @@ export async function logout(ctx: AuthContext, options: LogoutOptions): Promise<
     ctx.tell('logout')
   }
   await revoked
-  if (options.localOnly || as.end_session_endpoint === undefined) return
-  const url = new URL(as.end_session_endpoint)
-  url.searchParams.set('client_id', cfg.clientId)
-  if (session?.idToken !== undefined) url.searchParams.set('id_token_hint', session.idToken)
-  url.searchParams.set('post_logout_redirect_uri', target)
+  if (options.localOnly) return
+  const endpoint = configured ?? as.end_session_endpoint
+  if (endpoint === undefined) {
+    // Never silently: the user is still signed in at the server, and the next login() may sign
+    // them straight back in.
+    if (!warned) {
+      warned = true
+      platform.warn(
+        `[latchkey] logout() signed out of this app only: ${as.issuer} names no end_session_endpoint, so the session at the server goes on. Set \`endSessionEndpoint\` (with \`logoutReturnToParam\` for a non-standard one, e.g. Auth0's /v2/logout or Cognito's /logout; see the providers guide), or pass \`localOnly: true\` to sign out of the app alone.`,
+      )
+    }
+    ctx.emit?.({ step: 'end_session_unavailable' })
+    return
+  }
+  const url = new URL(endpoint)
+  const query = url.searchParams
+  query.set('client_id', cfg.clientId)
+  // The hints are OpenID Connect RP-Initiated Logout's; a non-standard endpoint gets none.
+  if (returnToParam === 'post_logout_redirect_uri') {
+    if (session?.idToken !== undefined) query.set('id_token_hint', session.idToken)
+    // Entra ID signs the user out without its account picker when told who (its optional
+    // `login_hint` claim).
+    const hint = session?.user?.login_hint
+    if (typeof hint === 'string') query.set('logout_hint', hint)
+  }
+  for (const [name, value] of Object.entries(extra)) query.set(name, value)
+  query.set(returnToParam, target)
   ctx.emit?.({ step: 'end_session', method: 'GET', url: url.href })
   ctx.leave(url.href)
 }

@@ -10,7 +10,7 @@ describe('sanitizeReturnTo', () => {
     ['/account?tab=2#billing', '/account?tab=2#billing'],
     ['/a/../b', '/b'],
   ])('accepts the same-origin path %s', (value, expected) => {
-    expect(sanitizeReturnTo(value, origin)).toBe(expected)
+    expect(sanitizeReturnTo(value, origin, AuthError)).toBe(expected)
   })
 
   it.each([
@@ -27,9 +27,9 @@ describe('sanitizeReturnTo', () => {
     undefined,
     42,
   ])('refuses %j', (value) => {
-    expect(() => sanitizeReturnTo(value, origin)).toThrow(AuthError)
+    expect(() => sanitizeReturnTo(value, origin, AuthError)).toThrow(AuthError)
     try {
-      sanitizeReturnTo(value, origin)
+      sanitizeReturnTo(value, origin, AuthError)
     } catch (error) {
       expect((error as AuthError).code).toBe('invalid_argument')
     }

@@ -70,12 +70,21 @@ export async function restoreSilently(ctx: AuthContext): Promise<boolean> {
       throw error
     },
   }
+  const { isAuthError } = ctx.kit
   try {
-    await silentLogin(quiet, {})
+    // Bounded: a server that shows a page instead of answering prompt=none (Amazon Cognito's
+    // managed login) must not hold the app in `loading` for loginSilently()'s 10 s.
+    await silentLogin(quiet, { timeoutMs: ctx.cfg.restoreTimeoutMs })
     return true
   } catch (error) {
-    if (ctx.kit.isAuthError(error, 'login_required')) ctx.mark(false)
-    else ctx.platform.warn(`[latchkey] silent sign-in on load failed: ${(error as Error).message}`)
+    const timedOut = isAuthError(error, 'timeout')
+    // Such a server will not answer on the next load either: until the next sign-in, no retry.
+    if (timedOut || isAuthError(error, 'login_required')) ctx.mark(false)
+    if (!isAuthError(error, 'login_required')) {
+      ctx.platform.warn(
+        `[latchkey] silent sign-in on load failed: ${(error as Error).message}${timedOut ? ' A server that ignores prompt=none needs `silentLogin: false`.' : ''}`,
+      )
+    }
     return false
   }
 }

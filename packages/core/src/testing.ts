@@ -226,7 +226,7 @@ export function createTestAuth(options: TestAuthOptions = {}): TestAuth {
       if (failure !== null) reject(failure)
       if (loginOptions.returnTo !== undefined) {
         try {
-          sanitizeReturnTo(loginOptions.returnTo, appOrigin())
+          sanitizeReturnTo(loginOptions.returnTo, appOrigin(), AuthError)
         } catch (error) {
           reject(error as AuthError)
         }

@@ -34,10 +34,23 @@ export interface WorldOptions {
   refreshIdTokenAud?: string
   /** Seconds between the sign-in at the server and the token response (`auth_time`). */
   authAge?: number
+  /** Whether the metadata lists an `end_session_endpoint` (true by default). */
+  endSession?: boolean
+  /** More claims for the ID tokens (e.g. Entra ID's `login_hint` and `tid`). */
+  idTokenClaims?: Record<string, unknown>
+  /** The ID tokens' `iss` (the configured issuer by default). */
+  idTokenIssuer?: string
+  /** A path the server's endpoints sit under, as an issuer's path: `/common/v2.0`. */
+  issuerPath?: string
+  /** Whether the server sends RFC 9207's `iss` with its responses, and says so (true by default). */
+  issParameter?: boolean
 }
 
 /** What the next token response does: a status, a JSON OAuth error, or 'network' (fetch rejects). */
-type Fault = number | 'network' | { status: number; error: string; headers?: HeadersInit }
+type Fault =
+  | number
+  | 'network'
+  | { status: number; error: string; description?: string; headers?: HeadersInit }
 
 /** A DPoP proof's header and claims, as the fake server saw them. */
 export interface SeenProof {
@@ -96,9 +109,10 @@ export function fakeWorld(options: WorldOptions = {}) {
       ...(nonce === undefined ? {} : { nonce }),
       name: 'Ada',
       auth_time: seconds - (options.authAge ?? 0),
+      ...options.idTokenClaims,
     })
       .setProtectedHeader({ alg: 'RS256' })
-      .setIssuer(ISSUER)
+      .setIssuer(options.idTokenIssuer ?? ISSUER)
       .setAudience(aud ?? 'spa')
       .setSubject(sub)
       .setIssuedAt(seconds + (options.iatOffset ?? 0))
@@ -122,7 +136,10 @@ export function fakeWorld(options: WorldOptions = {}) {
     if (typeof fault === 'number') return new Response('upstream down', { status: fault })
     if (fault !== undefined) {
       return Response.json(
-        { error: fault.error },
+        {
+          error: fault.error,
+          ...(fault.description === undefined ? {} : { error_description: fault.description }),
+        },
         { status: fault.status, ...(fault.headers ? { headers: fault.headers } : {}) },
       )
     }
@@ -167,15 +184,17 @@ export function fakeWorld(options: WorldOptions = {}) {
     const url = new URL(input instanceof Request ? input.url : String(input))
     if (url.origin === ISSUER) {
       const body = new URLSearchParams(String(init?.body ?? ''))
-      switch (url.pathname) {
+      switch (url.pathname.replace(options.issuerPath ?? '', '')) {
         case '/.well-known/openid-configuration':
           return Response.json({
             issuer: options.metadataIssuer ?? ISSUER,
             authorization_endpoint: `${ISSUER}/auth`,
             token_endpoint: `${ISSUER}/token`,
             revocation_endpoint: `${ISSUER}/revoke`,
-            end_session_endpoint: `${ISSUER}/session/end`,
-            authorization_response_iss_parameter_supported: true,
+            ...(options.endSession === false
+              ? {}
+              : { end_session_endpoint: `${ISSUER}/session/end` }),
+            authorization_response_iss_parameter_supported: options.issParameter !== false,
             ...(options.dpop ? { dpop_signing_alg_values_supported: ['ES256', 'EdDSA'] } : {}),
           })
         case '/token':
@@ -283,7 +302,7 @@ export function fakeWorld(options: WorldOptions = {}) {
         const params = new URLSearchParams({
           code: 'the-code',
           state: request.searchParams.get('state') as string,
-          iss: ISSUER,
+          ...(options.issParameter === false ? {} : { iss: ISSUER }),
           ...extra,
         })
         return `${APP}/callback?${params}`
