@@ -20,6 +20,8 @@
 //   LATCHKEY_STORAGE    the SPA's `storage` option: auto (default), indexeddb or memory
 //   LATCHKEY_REFRESH_LEEWAY  seconds before expiry at which the SPA refreshes (60); e2e uses 2
 //   LATCHKEY_AUTO_REFRESH  `false` turns off the SPA's proactive refresh timer (on)
+//   LATCHKEY_OPTIONS    more createAuth options for the demo apps, as a JSON object, e.g.
+//                       '{"authorizationParams":{"audience":"https://api.example.com"}}'
 //
 // The embedded server also has service clients for the client-credentials grant (`npm run m2m`);
 // the private key of `latchkey-service-jwt` is written to SERVICE_KEY_FILE (server/serviceClients.ts).
@@ -77,6 +79,17 @@ async function main(): Promise<void> {
     fail(`LATCHKEY_STORAGE must be indexeddb, memory or auto, got "${storage}"`)
   }
 
+  const options = env.LATCHKEY_OPTIONS
+  if (options) {
+    let parsed: unknown
+    try {
+      parsed = JSON.parse(options)
+    } catch {}
+    if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
+      fail(`LATCHKEY_OPTIONS must be a JSON object of createAuth options, got "${options}"`)
+    }
+  }
+
   if (!env.LATCHKEY_ISSUER) {
     // Imported lazily: oidc-provider prints warnings on import that are noise with another issuer.
     const { startAuthServer } = await import('./server/authServer.js')
@@ -123,6 +136,7 @@ async function main(): Promise<void> {
   if (env.LATCHKEY_STORAGE) env.VITE_LATCHKEY_STORAGE = env.LATCHKEY_STORAGE
   if (env.LATCHKEY_REFRESH_LEEWAY) env.VITE_LATCHKEY_REFRESH_LEEWAY = env.LATCHKEY_REFRESH_LEEWAY
   if (env.LATCHKEY_AUTO_REFRESH) env.VITE_LATCHKEY_AUTO_REFRESH = env.LATCHKEY_AUTO_REFRESH
+  if (options) env.VITE_LATCHKEY_OPTIONS = options
 
   await startVite('SPA dev server', 'spa', spaPort)
   await startVite('React demo dev server', 'react', reactPort)

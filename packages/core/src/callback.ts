@@ -160,7 +160,7 @@ function callbackError(kit: Kit, error: unknown, params: URLSearchParams, scope:
     const description = error.error_description
     return new AuthError(
       'authorization_denied',
-      `The authorization server refused the sign-in: ${error.error}${description ? ` (${description})` : ''}.${error.error === 'invalid_scope' ? scopeAdvice(scope) : ''}`,
+      `The authorization server refused the sign-in: ${error.error}${description ? ` (${description})` : ''}.${/invalid_scope/.test(`${error.error} ${description}`) ? scopeAdvice(scope) : ''}`,
       description === undefined
         ? { error: error.error }
         : { error: error.error, errorDescription: description },
@@ -216,7 +216,10 @@ export function callbackDefect(
 
 const GUIDE = 'See docs/guides/providers.md.'
 
-/** What to do about a refused `scope`: most often the `offline_access` Latchkey asks for. */
+/**
+ * What to do about a refused `scope` (`invalid_scope`, or Amazon Cognito's `invalid_request` with
+ * the description `invalid_scope`): most often the `offline_access` Latchkey asks for by default.
+ */
 function scopeAdvice(scope: string): string {
   return scope.split(' ').includes('offline_access')
     ? ` The provider refused a scope of "${scope}": some (Google) do not take \`offline_access\`, which Latchkey requests by default; set \`scope\` without it. ${GUIDE}`

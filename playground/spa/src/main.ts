@@ -25,6 +25,8 @@ const auth = createAuth({
   refreshLeeway: Number(env.VITE_LATCHKEY_REFRESH_LEEWAY || 60),
   autoRefresh: env.VITE_LATCHKEY_AUTO_REFRESH !== 'false',
   onEvent: inspector.onEvent,
+  // LATCHKEY_OPTIONS: more options as JSON, for a provider that needs them (docs/guides/providers.md).
+  ...(env.VITE_LATCHKEY_OPTIONS ? (JSON.parse(env.VITE_LATCHKEY_OPTIONS) as object) : {}),
 })
 // For the browser console (and the e2e tests): try `await latchkey.getAccessToken()`.
 window.latchkey = auth

@@ -19,4 +19,6 @@ export const auth = createAuth({
   apiOrigins: [new URL(apiUrl).origin],
   postLogoutRedirectUri: `${window.location.origin}/`,
   onEvent: inspector.onEvent,
+  // LATCHKEY_OPTIONS: more options as JSON, for a provider that needs them (docs/guides/providers.md).
+  ...(env.VITE_LATCHKEY_OPTIONS ? (JSON.parse(env.VITE_LATCHKEY_OPTIONS) as object) : {}),
 })

@@ -6,4 +6,6 @@ interface ImportMetaEnv {
   readonly VITE_LATCHKEY_API_URL?: string
   readonly VITE_LATCHKEY_SCOPE?: string
   readonly VITE_LATCHKEY_RESOURCE?: string
+  /** More `createAuth` options as JSON (dev.ts checks it is a JSON object). */
+  readonly VITE_LATCHKEY_OPTIONS?: string
 }
