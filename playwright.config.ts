@@ -50,5 +50,15 @@ export default defineConfig({
       stdout: 'pipe',
       stderr: 'pipe',
     },
+    {
+      // The provider lab: emulated Okta, Keycloak, ... and an app harness (e2e/providers.*.spec.ts);
+      // ports 4200-4219 unless LATCHKEY_PROVIDERS_PORT moves them.
+      command: 'node --import tsx e2e/providers/server.ts',
+      url: `http://localhost:${process.env.LATCHKEY_PROVIDERS_PORT ?? 4200}/__lab/health`,
+      reuseExistingServer: !process.env.CI,
+      timeout: 60_000,
+      stdout: 'pipe',
+      stderr: 'pipe',
+    },
   ],
 })
