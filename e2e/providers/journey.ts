@@ -287,8 +287,8 @@ export function providerJourneys(provider: string, checks: JourneyChecks = {}): 
       await expectProviderAsksToSignIn(page, provider)
     })
 
-    // Waits for the SDK change that turns a Bearer-only API's answer into an error (see the
-    // report of issue 20): until then authFetch resolves with the 401.
+    // The API knows only `Bearer` (its challenge says so): a DPoP client cannot be served, and
+    // the SDK says which option to change instead of resolving with the 401.
     test('the Bearer-only API refuses a DPoP client: authFetch rejects with dpop_not_accepted', async () => {
       context = await openBrowser(test.info().outputPath('profile'), 'allowed')
       const page = await context.newPage()

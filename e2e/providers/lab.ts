@@ -246,9 +246,19 @@ ${hinted ? `<script>const form = document.getElementById('op.logoutForm'); const
         dpopJkt: ctx.query.dpop_jkt !== undefined,
       })
     }
-    if (route === 'discovery' && isRecord(ctx.body) && !definition.issParameter) {
-      const { authorization_response_iss_parameter_supported: _, ...metadata } = ctx.body
-      ctx.body = metadata
+    if (!definition.issParameter) {
+      if (route === 'discovery' && isRecord(ctx.body)) {
+        const { authorization_response_iss_parameter_supported: _, ...metadata } = ctx.body
+        ctx.body = metadata
+      }
+      // The authorization response (a redirect to the app's callback, from the authorization
+      // endpoint or from the resumed one after the login pages) then carries no `iss` either.
+      const location = ctx.response.get('location') || ''
+      if (location.startsWith(`${appPage}/callback?`)) {
+        const callback = new URL(location)
+        callback.searchParams.delete('iss')
+        ctx.redirect(callback.href)
+      }
     }
     if (route === 'token' && ctx.method === 'POST') {
       const grantType = ctx.oidc?.params?.grant_type

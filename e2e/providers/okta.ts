@@ -57,7 +57,7 @@ export const okta: ProviderDefinition = {
   accessTokenClaims: ({ accountId, clientId, scopes }) => ({
     ver: 1,
     cid: clientId,
-    uid: `00u${Buffer.from(accountId).toString('hex').slice(0, 17)}`,
+    uid: accountId,
     scp: scopes,
   }),
   // Access tokens are not bound to a client unless the API asserts that `cid` is its client's
