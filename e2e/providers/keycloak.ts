@@ -28,9 +28,12 @@ export const keycloak: ProviderDefinition = {
   // https://www.keycloak.org/docs-api/26.2.0/javadocs/org/keycloak/protocol/oidc/mappers/AudienceProtocolMapper.html
   audience: 'latchkey-api',
   apiScope: 'latchkey-api',
-  // DPoP is supported (officially since 26.4); without "Require DPoP bound tokens" a client may
-  // still send a proof, and Keycloak binds the tokens to it. The guide describes no server nonce.
-  // https://www.keycloak.org/securing-apps/dpop, https://www.keycloak.org/2025/10/dpop-support-26-4
+  // DPoP is supported (officially since 26.4). With "Require DPoP bound tokens" off a client may
+  // send a proof and Keycloak binds the tokens (for a public client, the refresh token too);
+  // without one it issues Bearer tokens. The guide's nonce is a resource server's challenge:
+  // the token endpoint asks for none. https://www.keycloak.org/securing-apps/dpop ("Configuring
+  // Keycloak", "The Nonce Mechanism"; source: keycloak/keycloak docs/guides/securing-apps/dpop.adoc),
+  // https://www.keycloak.org/2025/10/dpop-support-26-4
   tokenEndpointDpopNonce: false,
   // The metadata always says authorization_response_iss_parameter_supported: true (RFC 9207),
   // and lists dpop_signing_alg_values_supported when the DPoP feature is on.

@@ -27,20 +27,22 @@ export const okta: ProviderDefinition = {
   },
   clientId: CLIENT_ID,
   scope: `openid profile email offline_access ${API_SCOPE}`,
-  // "api://default" is the default authorization server's audience, which verifyAccessToken()
-  // expects in `aud`.
+  // The default authorization server's access tokens say "aud": "api://default" (the decoded
+  // token in Okta's DPoP guide, "Build the request"), the value verifyAccessToken() expects.
+  // https://developer.okta.com/docs/guides/dpop/main/,
   // https://github.com/okta/okta-jwt-verifier-js/blob/master/UPGRADING.md
   audience: 'api://default',
   apiScope: API_SCOPE,
-  // Okta's DPoP guide: the first /token request with a DPoP proof is answered 400
-  // {"error":"use_dpop_nonce"} with a `dpop-nonce` header; the client signs a new proof with
-  // that nonce and sends the request again.
-  // https://developer.okta.com/docs/guides/dpop/nonoktaresourceserver/main/ ("Configure DPoP",
-  // "Make a request to the /token endpoint"), https://developer.okta.com/docs/guides/dpop/main/
+  // "Two requests to the /token endpoint are necessary": the first, with a DPoP proof, is
+  // answered with an "Authorization server requires nonce in DPoP proof" error (use_dpop_nonce)
+  // and a `dpop-nonce` header; the second carries a proof with that nonce. The nonce is renewed
+  // every 24 hours, so later refreshes reuse it. Okta's DPoP guide, "OAuth 2.0 DPoP JWT flow" and
+  // "Build the request": https://developer.okta.com/docs/guides/dpop/main/ (source:
+  // github.com/okta/okta-developer-docs, packages/@okta/vuepress-site/docs/guides/dpop/main/index.md)
   tokenEndpointDpopNonce: true,
-  // Not emulated either way: Okta's metadata documentation does not list
-  // authorization_response_iss_parameter_supported, so the lab leaves oidc-provider's RFC 9207
-  // behaviour (iss in the response, advertised) in place.
+  // Not a documented trait: the Okta pages read for the lab (the OIDC & OAuth 2.0 API reference,
+  // the DPoP guide) do not say whether the authorization response carries RFC 9207's `iss`, so
+  // the lab keeps oidc-provider's behaviour (sent and advertised). Change it when a page says.
   issParameter: true,
   // Refresh token rotation is the default for SPAs: each refresh returns a new refresh token and
   // the one presented is invalidated (after the grace period; the lab has none, the strictest).
@@ -50,10 +52,9 @@ export const okta: ProviderDefinition = {
   // current session, then redirects to post_logout_redirect_uri: no question asked.
   // https://developer.okta.com/docs/api/openapi/okta-oauth/oauth/customas/logoutcustomas
   signOutPrompt: 'without-id-token-hint',
-  // An Okta access token's payload: ver, jti, iss, aud, sub, iat, exp, cid (the client id),
-  // uid (the user's id), scp (the granted scopes, an array), auth_time.
-  // https://developer.okta.com/docs/guides/validate-access-tokens/overview/ and the OIDC & OAuth
-  // 2.0 API reference it links to.
+  // An Okta access token's payload (the decoded token in the DPoP guide, "Build the request"):
+  // ver, jti, iss, aud, iat, exp, cnf.jkt, cid (the client id), uid (the user's id), scp (the
+  // granted scopes, an array), auth_time, sub. https://developer.okta.com/docs/guides/dpop/main/
   accessTokenClaims: ({ accountId, clientId, scopes }) => ({
     ver: 1,
     cid: clientId,
