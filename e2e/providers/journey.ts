@@ -12,16 +12,23 @@ import { API, APP } from './urls.js'
 interface LabAuth {
   authFetch(input: string, init?: RequestInit): Promise<Response>
   getAccessToken(options?: { forceRefresh?: boolean }): Promise<string>
-  login(): Promise<void>
+  login(options?: { params?: Record<string, string> }): Promise<void>
   loginSilently(options?: { timeoutMs?: number }): Promise<void>
-  logout(): Promise<void>
-  getState(): { status: string; dpop: boolean; silent: boolean; error: { code: string } | null }
+  logout(options?: { params?: Record<string, string> }): Promise<void>
+  getState(): {
+    status: string
+    dpop: boolean
+    silent: boolean
+    error: { code: string; message: string } | null
+  }
 }
 
 declare global {
   interface Window {
     lab: LabAuth
     labReady?: boolean
+    /** Every `onEvent` event of the page's client, in order (see the harness in server.ts). */
+    labEvents: Array<{ step: string }>
   }
 }
 
@@ -29,6 +36,10 @@ declare global {
 interface AppOverrides {
   dpop?: 'auto' | boolean
   storage?: 'auto' | 'indexeddb' | 'memory'
+  scope?: string
+  authorizationParams?: Record<string, string>
+  endSessionEndpoint?: string
+  logoutReturnToParam?: string
 }
 
 /**
@@ -39,7 +50,7 @@ interface AppOverrides {
  * Closing the context and opening the same `dir` again keeps cookies, IndexedDB and the
  * provider's session, as a browser restart does; only the setting changes.
  */
-async function openBrowser(
+export async function openBrowser(
   dir: string,
   thirdPartyCookies: 'allowed' | 'blocked',
 ): Promise<BrowserContext> {
@@ -64,18 +75,18 @@ function appUrl(provider: string, overrides?: AppOverrides): string {
 }
 
 /** Opens the app page and waits until it has handled any callback. */
-async function openApp(page: Page, provider: string, overrides?: AppOverrides) {
+export async function openApp(page: Page, provider: string, overrides?: AppOverrides) {
   await page.goto(appUrl(provider, overrides))
   await page.waitForFunction(() => window.labReady === true)
 }
 
 /** Waits for the app's status line to show `status`. */
-async function expectStatus(page: Page, status: string): Promise<void> {
+export async function expectStatus(page: Page, status: string): Promise<void> {
   await expect(page.locator('#status')).toHaveText(status)
 }
 
 /** What the lab's hooks report for `provider` (token and authorization requests since start). */
-async function providerLog(provider: string): Promise<ProviderLog> {
+export async function providerLog(provider: string): Promise<ProviderLog> {
   const response = await fetch(`${APP}/__lab/${provider}/log`)
   expect(response.status).toBe(200)
   return (await response.json()) as ProviderLog
@@ -89,7 +100,7 @@ async function apiLog(): Promise<ApiRecord[]> {
 }
 
 /** The provider's origin and issuer, from the app's configuration. */
-async function issuerOf(provider: string): Promise<string> {
+export async function issuerOf(provider: string): Promise<string> {
   const response = await fetch(`${APP}/__lab/${provider}/config`)
   return ((await response.json()) as { issuer: string }).issuer
 }
@@ -98,7 +109,7 @@ async function issuerOf(provider: string): Promise<string> {
  * Clicks "Sign in" on the app page and signs in at the provider's login page (any name and
  * password) and consent page, ending back on the app, signed in.
  */
-async function signIn(page: Page, provider: string, login = 'alice'): Promise<void> {
+export async function signIn(page: Page, provider: string, login = 'alice'): Promise<void> {
   const origin = new URL(await issuerOf(provider)).origin
   await page.locator('#login').click()
   await page.waitForURL(`${origin}/**`)
@@ -115,7 +126,7 @@ async function signIn(page: Page, provider: string, login = 'alice'): Promise<vo
 }
 
 /** One API call through `authFetch` in the page: status, JSON body and challenge. */
-async function callApi(page: Page, path: string) {
+export async function callApi(page: Page, path: string) {
   return page.evaluate(async (url) => {
     const response = await window.lab.authFetch(url)
     return {
@@ -131,7 +142,7 @@ async function callApi(page: Page, path: string) {
 }
 
 /** SHA-256 (base64url) of the page's current access token: what the API echoes back. */
-async function accessTokenHash(page: Page, forceRefresh = false): Promise<string> {
+export async function accessTokenHash(page: Page, forceRefresh = false): Promise<string> {
   const token = await page.evaluate(
     (force) => window.lab.getAccessToken({ forceRefresh: force }),
     forceRefresh,
@@ -144,7 +155,7 @@ async function accessTokenHash(page: Page, forceRefresh = false): Promise<string
  * provider as a top-level page (first-party cookies even when third-party ones are blocked), must
  * show the login form again rather than come straight back signed in.
  */
-async function expectProviderAsksToSignIn(page: Page, provider: string): Promise<void> {
+export async function expectProviderAsksToSignIn(page: Page, provider: string): Promise<void> {
   const origin = new URL(await issuerOf(provider)).origin
   await page.locator('#login').click()
   await page.waitForURL(`${origin}/**`)
@@ -334,7 +345,7 @@ async function expectRefreshRotates(page: Page, provider: string): Promise<void>
 async function signOut(page: Page, provider: string): Promise<void> {
   const issuer = await issuerOf(provider)
   const { end_session_endpoint: endSession } = (await (
-    await fetch(`${issuer}/.well-known/openid-configuration`)
+    await fetch(`${issuer.replace(/\/$/, '')}/.well-known/openid-configuration`)
   ).json()) as { end_session_endpoint: string }
   const visited: string[] = []
   page.on('framenavigated', (frame) => {

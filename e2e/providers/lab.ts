@@ -56,7 +56,10 @@ export interface ProviderDefinition {
   name: string
   /** Its port: the lab's port base plus this (1 to 18, one per provider). */
   port: number
-  /** The issuer's path on its origin, e.g. `/oauth2/default`; every route lives below it. */
+  /**
+   * The issuer's path on its origin, e.g. `/oauth2/default`; every route lives below it. `''`
+   * for an issuer that is the bare origin, `'/'` for the origin with a trailing slash (Auth0's).
+   */
   issuerPath: string
   /** oidc-provider's `routes`, relative to {@link issuerPath}: the provider's documented paths. */
   routes: NonNullable<Configuration['routes']>
@@ -92,6 +95,12 @@ export interface ProviderDefinition {
   checkAccessToken?(payload: JWTPayload): string | undefined
   /** Last word on the oidc-provider configuration, for a quirk no field above covers. */
   configure?(configuration: Configuration): void
+  /**
+   * Koa middleware in front of oidc-provider's routes (`ctx.path` is relative to the issuer's
+   * path), for a documented behaviour that is no oidc-provider setting: a non-standard endpoint,
+   * an error page, a reshaped answer. Given the provider, e.g. to end one of its sessions.
+   */
+  middleware?(provider: Provider): Parameters<Provider['use']>[0]
 }
 
 /** A started provider: its issuer, what it logged, and how to stop it. */
@@ -278,16 +287,19 @@ ${hinted ? `<script>const form = document.getElementById('op.logoutForm'); const
       }
     }
   })
+  if (definition.middleware) provider.use(definition.middleware(provider))
   const callback = provider.callback()
+  // Where oidc-provider is mounted: the issuer's path without a trailing slash.
+  const mountPath = definition.issuerPath.replace(/\/$/, '')
   const server = createServer((req, res) => {
     const url = req.url ?? '/'
-    if (!url.startsWith(`${definition.issuerPath}/`)) {
+    if (!url.startsWith(`${mountPath}/`)) {
       res.writeHead(404, { 'content-type': 'text/plain' }).end('not found')
       return
     }
     // oidc-provider serves below the issuer's path when it is mounted there: it reads the path
     // it is mounted at from originalUrl minus url.
-    Object.assign(req, { originalUrl: url, url: url.slice(definition.issuerPath.length) })
+    Object.assign(req, { originalUrl: url, url: url.slice(mountPath.length) })
     callback(req, secureCookies(res))
   })
   await listen(server, Number(new URL(origin).port))
@@ -376,7 +388,7 @@ export async function startApi(
     let keys = keySets.get(def.name)
     if (keys === undefined) {
       const metadata = (await (
-        await fetch(`${running.issuer}/.well-known/openid-configuration`)
+        await fetch(`${running.issuer.replace(/\/$/, '')}/.well-known/openid-configuration`)
       ).json()) as { jwks_uri: string }
       keys = createRemoteJWKSet(new URL(metadata.jwks_uri))
       keySets.set(def.name, keys)

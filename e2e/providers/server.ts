@@ -24,6 +24,8 @@
 import { createServer } from 'node:http'
 import { fileURLToPath } from 'node:url'
 import * as esbuild from 'esbuild'
+import { auth0, auth0Legacy } from './auth0.js'
+import { google } from './google.js'
 import { keycloak } from './keycloak.js'
 import {
   listen,
@@ -37,7 +39,7 @@ import {
 import { okta } from './okta.js'
 import { API, APP, PORT_BASE } from './urls.js'
 
-const PROVIDERS: readonly ProviderDefinition[] = [okta, keycloak]
+const PROVIDERS: readonly ProviderDefinition[] = [okta, keycloak, auth0, auth0Legacy, google]
 
 /**
  * The app page: creates the client from the lab's config for this provider merged with the
@@ -63,7 +65,10 @@ if (given !== null) {
   history.replaceState(null, '', url)
 }
 const defaults = await (await fetch('/__lab/' + name + '/config')).json()
-const auth = createAuth({ ...defaults, ...JSON.parse(sessionStorage.getItem(key) ?? '{}') })
+// Every protocol step the client reports (its onEvent), for specs that check a step.
+window.labEvents = []
+const onEvent = (event) => window.labEvents.push(event)
+const auth = createAuth({ ...defaults, ...JSON.parse(sessionStorage.getItem(key) ?? '{}'), onEvent })
 window.lab = auth
 const show = (state) => {
   document.getElementById('status').textContent = state.status
