@@ -40,6 +40,9 @@ interface AppOverrides {
   authorizationParams?: Record<string, string>
   endSessionEndpoint?: string
   logoutReturnToParam?: string
+  multiTenant?: boolean | { tenants: string[] }
+  silentLogin?: 'auto' | false
+  restoreTimeoutMs?: number
 }
 
 /**
@@ -106,11 +109,23 @@ export async function issuerOf(provider: string): Promise<string> {
 }
 
 /**
+ * The origin of the provider's sign-in pages: its authorization endpoint's, which is not the
+ * issuer's everywhere (Amazon Cognito's managed-login domain).
+ */
+async function signInOrigin(provider: string): Promise<string> {
+  const issuer = (await issuerOf(provider)).replace(/\/$/, '')
+  const metadata = (await (await fetch(`${issuer}/.well-known/openid-configuration`)).json()) as {
+    authorization_endpoint: string
+  }
+  return new URL(metadata.authorization_endpoint).origin
+}
+
+/**
  * Clicks "Sign in" on the app page and signs in at the provider's login page (any name and
  * password) and consent page, ending back on the app, signed in.
  */
 export async function signIn(page: Page, provider: string, login = 'alice'): Promise<void> {
-  const origin = new URL(await issuerOf(provider)).origin
+  const origin = await signInOrigin(provider)
   await page.locator('#login').click()
   await page.waitForURL(`${origin}/**`)
   await expect(page.locator('input[name=login]')).toBeVisible()
@@ -156,7 +171,7 @@ export async function accessTokenHash(page: Page, forceRefresh = false): Promise
  * show the login form again rather than come straight back signed in.
  */
 export async function expectProviderAsksToSignIn(page: Page, provider: string): Promise<void> {
-  const origin = new URL(await issuerOf(provider)).origin
+  const origin = await signInOrigin(provider)
   await page.locator('#login').click()
   await page.waitForURL(`${origin}/**`)
   await expect(page.locator('input[name=login]')).toBeVisible()
@@ -342,7 +357,7 @@ async function expectRefreshRotates(page: Page, provider: string): Promise<void>
 }
 
 /** `logout()` goes through the provider's end-session endpoint and back to the app, signed out. */
-async function signOut(page: Page, provider: string): Promise<void> {
+export async function signOut(page: Page, provider: string): Promise<void> {
   const issuer = await issuerOf(provider)
   const { end_session_endpoint: endSession } = (await (
     await fetch(`${issuer.replace(/\/$/, '')}/.well-known/openid-configuration`)

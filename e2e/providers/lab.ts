@@ -27,6 +27,8 @@ interface TokenRecord {
   error?: string
   /** For a refresh: a different refresh token came back. */
   rotated?: boolean
+  /** For a refresh: the answer carried a refresh token at all (Amazon Cognito's, by default, none). */
+  refreshTokenReturned?: boolean
   /** For a refresh: the refresh token it presented is still honoured now (checked when asked). */
   presentedStillHonoured?: boolean
 }
@@ -79,9 +81,10 @@ export interface ProviderDefinition {
   rotateRefreshTokens: boolean
   /**
    * When the end-session endpoint asks "sign out?" before ending the session: `always`, or only
-   * when the app sends no `id_token_hint` (oidc-provider has validated any hint by then).
+   * when the app sends no `id_token_hint` (oidc-provider has validated any hint by then), or no
+   * `logout_hint` (Entra ID's account picker).
    */
-  signOutPrompt: 'always' | 'without-id-token-hint'
+  signOutPrompt: 'always' | 'without-id-token-hint' | 'without-logout-hint'
   /** Claims the provider adds to its access tokens, beyond oidc-provider's. */
   accessTokenClaims?(token: {
     accountId: string
@@ -101,6 +104,25 @@ export interface ProviderDefinition {
    * an error page, a reshaped answer. Given the provider, e.g. to end one of its sessions.
    */
   middleware?(provider: Provider): Parameters<Provider['use']>[0]
+  /**
+   * Where the endpoints (the `routes`) live when not below {@link issuerPath}: `path` on the
+   * issuer's origin (Entra ID's `/{tenant}/oauth2/v2.0/...` beside the issuer `/{tenant}/v2.0`;
+   * `''` for the origin's root), and `port`, another port offset, when they are on another origin
+   * (Amazon Cognito's managed-login domain). Requests below `<issuerPath>/.well-known/` go to
+   * the same server: discovery stays at the issuer. `ctx.path` is then relative to `path`.
+   */
+  endpoints?: { path: string; port?: number }
+  /**
+   * The issuer its tokens name, when not the one the app discovers (Entra ID's `/common/v2.0`
+   * signs users in at their home tenant, `/{tenant id}/v2.0`): oidc-provider runs as this
+   * issuer, and the API emulator expects it in `iss`.
+   */
+  tokenIssuerPath?: string
+  /**
+   * Its access tokens carry no `aud` (Amazon Cognito's name the client in `client_id`): the API
+   * emulator does not check `aud`, and `checkAccessToken` checks what the provider says instead.
+   */
+  accessTokensWithoutAud?: boolean
 }
 
 /** A started provider: its issuer, what it logged, and how to stop it. */
@@ -211,8 +233,10 @@ export async function startProvider(definition: ProviderDefinition): Promise<Run
         enabled: true,
         logoutSource: (ctx, form) => {
           const hinted =
-            definition.signOutPrompt === 'without-id-token-hint' &&
-            typeof ctx.oidc.params?.id_token_hint === 'string'
+            (definition.signOutPrompt === 'without-id-token-hint' &&
+              typeof ctx.oidc.params?.id_token_hint === 'string') ||
+            (definition.signOutPrompt === 'without-logout-hint' &&
+              typeof ctx.oidc.params?.logout_hint === 'string')
           ctx.body = `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Sign out</title></head><body>${form}
 <button type="submit" form="op.logoutForm" name="logout" value="yes">Yes, sign me out</button>
 ${hinted ? `<script>const form = document.getElementById('op.logoutForm'); const yes = Object.assign(document.createElement('input'), { type: 'hidden', name: 'logout', value: 'yes' }); form.append(yes); form.submit()</script>` : ''}
@@ -239,7 +263,10 @@ ${hinted ? `<script>const form = document.getElementById('op.logoutForm'); const
   }
   definition.configure?.(configuration)
 
-  const provider = new Provider(issuer, configuration)
+  const provider = new Provider(
+    definition.tokenIssuerPath === undefined ? issuer : `${origin}${definition.tokenIssuerPath}`,
+    configuration,
+  )
   provider.use(async (ctx, next) => {
     await next()
     const route = ctx.oidc?.route
@@ -280,7 +307,10 @@ ${hinted ? `<script>const form = document.getElementById('op.logoutForm'); const
       }
       const presented = ctx.oidc?.params?.refresh_token
       if (grantType === 'refresh_token' && typeof presented === 'string') {
-        if (ctx.status === 200) record.rotated = body.refresh_token !== presented
+        if (ctx.status === 200) {
+          record.refreshTokenReturned = typeof body.refresh_token === 'string'
+          record.rotated = record.refreshTokenReturned && body.refresh_token !== presented
+        }
         tokenLog.push({ record, presented })
       } else {
         tokenLog.push({ record })
@@ -289,10 +319,16 @@ ${hinted ? `<script>const form = document.getElementById('op.logoutForm'); const
   })
   if (definition.middleware) provider.use(definition.middleware(provider))
   const callback = provider.callback()
-  // Where oidc-provider is mounted: the issuer's path without a trailing slash.
-  const mountPath = definition.issuerPath.replace(/\/$/, '')
-  const server = createServer((req, res) => {
-    const url = req.url ?? '/'
+  // Where oidc-provider is mounted: the issuer's path without a trailing slash, or the
+  // definition's endpoints path.
+  const issuerPath = definition.issuerPath.replace(/\/$/, '')
+  const mountPath = definition.endpoints?.path ?? issuerPath
+  const handle = (req: IncomingMessage, res: ServerResponse) => {
+    let url = req.url ?? '/'
+    // Discovery is at the issuer even when the endpoints are elsewhere.
+    if (mountPath !== issuerPath && url.startsWith(`${issuerPath}/.well-known/`)) {
+      url = `${mountPath}${url.slice(issuerPath.length)}`
+    }
     if (!url.startsWith(`${mountPath}/`)) {
       res.writeHead(404, { 'content-type': 'text/plain' }).end('not found')
       return
@@ -301,8 +337,15 @@ ${hinted ? `<script>const form = document.getElementById('op.logoutForm'); const
     // it is mounted at from originalUrl minus url.
     Object.assign(req, { originalUrl: url, url: url.slice(mountPath.length) })
     callback(req, secureCookies(res))
-  })
+  }
+  const server = createServer(handle)
   await listen(server, Number(new URL(origin).port))
+  // Endpoints on another origin: the same provider answers there too.
+  let endpointsServer: Server | undefined
+  if (definition.endpoints?.port !== undefined) {
+    endpointsServer = createServer(handle)
+    await listen(endpointsServer, Number(new URL(providerOrigin(definition.endpoints.port)).port))
+  }
 
   return {
     definition,
@@ -318,7 +361,9 @@ ${hinted ? `<script>const form = document.getElementById('op.logoutForm'); const
       )
       return { authorize: [...authorizeLog], token }
     },
-    close: () => stop(server),
+    close: async () => {
+      await Promise.all([stop(server), endpointsServer && stop(endpointsServer)])
+    },
   }
 }
 
@@ -396,8 +441,11 @@ export async function startApi(
     let payload: JWTPayload
     try {
       ;({ payload } = await jwtVerify(token, keys, {
-        issuer: running.issuer,
-        audience: def.audience,
+        issuer:
+          def.tokenIssuerPath === undefined
+            ? running.issuer
+            : `${new URL(running.issuer).origin}${def.tokenIssuerPath}`,
+        ...(def.accessTokensWithoutAud ? {} : { audience: def.audience }),
         algorithms: ['RS256'],
         requiredClaims: ['exp', 'sub'],
       }))

@@ -25,6 +25,8 @@ import { createServer } from 'node:http'
 import { fileURLToPath } from 'node:url'
 import * as esbuild from 'esbuild'
 import { auth0, auth0Legacy } from './auth0.js'
+import { cognito } from './cognito.js'
+import { entra, entraCommon } from './entra.js'
 import { google } from './google.js'
 import { keycloak } from './keycloak.js'
 import {
@@ -39,7 +41,16 @@ import {
 import { okta } from './okta.js'
 import { API, APP, PORT_BASE } from './urls.js'
 
-const PROVIDERS: readonly ProviderDefinition[] = [okta, keycloak, auth0, auth0Legacy, google]
+const PROVIDERS: readonly ProviderDefinition[] = [
+  okta,
+  keycloak,
+  auth0,
+  auth0Legacy,
+  google,
+  entra,
+  entraCommon,
+  cognito,
+]
 
 /**
  * The app page: creates the client from the lab's config for this provider merged with the
