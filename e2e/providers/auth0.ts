@@ -20,10 +20,12 @@ function tenant(name: string, port: number, legacy: boolean): ProviderDefinition
     // The issuer is the tenant's origin with a trailing slash: "issuer": "https://acme.eu.auth0.com/".
     // https://support.auth0.com/center/s/article/how-to-enable-the-oidc-logout-url-in-discovery-endpoint
     issuerPath: '/',
-    // GET /authorize (https://auth0.com/docs/api/authentication/authorization-code-flow-with-pkce/authorize-with-pkce),
-    // /oauth/token, /userinfo, /.well-known/jwks.json, /oauth/revoke (a tenant's discovery
-    // document, [secondary] in /tmp/provider-traits.md section 1), GET /oidc/logout
-    // (https://auth0.com/docs/api/authentication/logout/oidc-logout).
+    // GET /authorize: https://auth0.com/docs/api/authentication/authorization-code-flow-with-pkce/authorize-with-pkce
+    // POST /oauth/token: https://auth0.com/docs/flows/guides/auth-code-pkce/call-api-auth-code-pkce
+    // GET /userinfo: https://auth0.com/docs/api/authentication/user-profile/get-user-info
+    // /.well-known/jwks.json: https://auth0.com/docs/secure/tokens/json-web-tokens/json-web-key-sets
+    // /oauth/revoke: https://auth0.com/docs/secure/tokens/refresh-tokens/revoke-refresh-tokens
+    // GET /oidc/logout: https://auth0.com/docs/api/authentication/logout/oidc-logout
     routes: {
       authorization: '/authorize',
       token: '/oauth/token',
@@ -113,6 +115,8 @@ function audienceSelectsTheApi(configuration: Configuration): void {
     ...configuration.formats,
     customizers: {
       ...configuration.formats?.customizers,
+      // The token profile's claim names. (Its `scope` holds the API's permissions alone, here
+      // `read:items`, where Auth0's sample also lists the OpenID scopes.)
       jwt(ctx, _token, { payload }) {
         payload.azp = payload.client_id
         payload.aud = [AUDIENCE, `${ctx.oidc.provider.issuer}userinfo`]
