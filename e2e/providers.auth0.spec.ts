@@ -164,6 +164,22 @@ test('Auth0, new tenant: the API across reloads (cookies allowed and blocked), r
   expect(await page.evaluate(() => window.lab.getState().dpop)).toBe(false)
 
   const signedIn = await apiAcrossReloads(page, provider, GUIDE)
+  // Reuse detection: the refresh token just rotated away, presented again (a stolen copy), is
+  // refused and "invalidates the refresh token family": the app's next refresh fails and its
+  // session ends; the Auth0 session goes on, so "Sign in" comes straight back.
+  const replay = await fetch(`${APP}/__lab/${provider}/replay-refresh`, { method: 'POST' })
+  expect(await replay.json()).toMatchObject({ status: 400, successorHonoured: false })
+  const refresh = await signedIn.evaluate(() =>
+    window.lab.getAccessToken({ forceRefresh: true }).then(
+      () => 'refreshed',
+      (error: { code: string }) => error.code,
+    ),
+  )
+  expect(refresh).toBe('session_expired')
+  await expectStatus(signedIn, 'unauthenticated')
+  await signedIn.locator('#login').click()
+  await signedIn.waitForURL(`${APP}/${provider}/`)
+  await expectStatus(signedIn, 'authenticated')
   // Discovery names /oidc/logout: OpenID RP-Initiated Logout with the ID token as hint.
   await signOutThrough(signedIn, provider, `${issuer}oidc/logout`, (query) => {
     expect(query.get('client_id')).toBe(CLIENT_ID)

@@ -67,12 +67,13 @@ function tenant(name: string, port: number, legacy: boolean): ProviderDefinition
     configure(configuration) {
       withoutDpop(configuration)
       audienceSelectsTheApi(configuration)
-      // Revoking a refresh token (at logout) revokes its family, not the user's grant: "when a
-      // token is revoked, this does not necessarily mean that the grant is revoked", and the
-      // "Refresh Token Revocation Deletes Grant" toggle is off by default for tenants created
-      // from 13 January 2021. So the Auth0 session still answers prompt=none afterwards.
+      // Revoking refresh tokens (at logout, or a whole family when one is reused) leaves the
+      // user's grant: "when a token is revoked, this does not necessarily mean that the grant is
+      // revoked", and the "Refresh Token Revocation Deletes Grant" toggle is off by default for
+      // tenants created from 13 January 2021. So the Auth0 session still answers prompt=none
+      // afterwards, without a new consent.
       // https://auth0.com/docs/secure/tokens/refresh-tokens/revoke-refresh-tokens
-      configuration.revokeGrantPolicy = (ctx) => ctx.oidc.route !== 'revocation'
+      configuration.revokeGrantPolicy = () => false
     },
     ...(legacy ? { middleware: legacyLogout } : {}),
   }

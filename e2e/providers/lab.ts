@@ -130,6 +130,12 @@ export interface RunningProvider {
   definition: ProviderDefinition
   issuer: string
   log(): Promise<ProviderLog>
+  /**
+   * Presents the refresh token of the last successful refresh once more, as the holder of a
+   * stolen copy would (no DPoP proof: for Bearer sessions), and reports the token endpoint's
+   * answer and whether the refresh token that refresh returned is still honoured after it.
+   */
+  replayRefresh(): Promise<{ status: number; error?: string; successorHonoured: boolean } | null>
   close(): Promise<void>
 }
 
@@ -154,7 +160,7 @@ export async function startProvider(definition: ProviderDefinition): Promise<Run
   const authorizeLog: AuthorizeRecord[] = []
   // The refresh token each refresh presented stays here (never in an answer): the log checks
   // whether the server still honours it when asked.
-  const tokenLog: Array<{ record: TokenRecord; presented?: string }> = []
+  const tokenLog: Array<{ record: TokenRecord; presented?: string; issued?: string }> = []
   const { privateKey } = await generateKeyPair('RS256', { extractable: true })
   const signingKey = {
     ...(await exportJWK(privateKey)),
@@ -311,7 +317,8 @@ ${hinted ? `<script>const form = document.getElementById('op.logoutForm'); const
           record.refreshTokenReturned = typeof body.refresh_token === 'string'
           record.rotated = record.refreshTokenReturned && body.refresh_token !== presented
         }
-        tokenLog.push({ record, presented })
+        const issued = typeof body.refresh_token === 'string' ? body.refresh_token : undefined
+        tokenLog.push({ record, presented, ...(issued === undefined ? {} : { issued }) })
       } else {
         tokenLog.push({ record })
       }
@@ -360,6 +367,31 @@ ${hinted ? `<script>const form = document.getElementById('op.logoutForm'); const
         }),
       )
       return { authorize: [...authorizeLog], token }
+    },
+    async replayRefresh() {
+      const last = [...tokenLog]
+        .reverse()
+        .find((entry) => entry.presented !== undefined && entry.record.status === 200)
+      if (last?.presented === undefined) return null
+      const { token_endpoint: tokenEndpoint } = (await (
+        await fetch(`${issuer.replace(/\/$/, '')}/.well-known/openid-configuration`)
+      ).json()) as { token_endpoint: string }
+      const response = await fetch(tokenEndpoint, {
+        method: 'POST',
+        body: new URLSearchParams({
+          grant_type: 'refresh_token',
+          refresh_token: last.presented,
+          client_id: definition.clientId,
+        }),
+      })
+      const body = (await response.json().catch(() => ({}))) as { error?: unknown }
+      const successor =
+        last.issued === undefined ? undefined : await provider.RefreshToken.find(last.issued)
+      return {
+        status: response.status,
+        ...(typeof body.error === 'string' ? { error: body.error } : {}),
+        successorHonoured: successor !== undefined && !successor.isExpired && !successor.consumed,
+      }
     },
     close: async () => {
       await Promise.all([stop(server), endpointsServer && stop(endpointsServer)])

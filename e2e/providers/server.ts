@@ -16,7 +16,8 @@
 //      `configure` (the oidc-provider configuration) with its citation; add a field to
 //      ProviderDefinition when two providers need the same quirk.
 //   2. Add it to PROVIDERS below. Its app page is then http://localhost:<base>/<name>/, its API
-//      http://127.0.0.1:<base+19>/<name>/me, its log GET /__lab/<name>/log.
+//      http://127.0.0.1:<base+19>/<name>/me, its log GET /__lab/<name>/log (and
+//      POST /__lab/<name>/replay-refresh presents its last rotated refresh token again).
 //   3. Write e2e/providers.<name>.spec.ts with the helpers in e2e/providers/journey.ts.
 //   Two modes of one provider (Auth0's new and legacy tenants, Entra ID single and multi-tenant)
 //   are two definitions with their own names and ports.
@@ -154,6 +155,14 @@ const harness = createServer((req, res) => {
     }
     if (first === '__lab' && provider !== undefined && third === 'log') {
       return sendJson(res, 200, await provider.log())
+    }
+    if (
+      first === '__lab' &&
+      provider !== undefined &&
+      third === 'replay-refresh' &&
+      req.method === 'POST'
+    ) {
+      return sendJson(res, 200, await provider.replayRefresh())
     }
     if (provider !== undefined && (path === `/${first}/` || path === `/${first}/callback`)) {
       res.writeHead(200, {
