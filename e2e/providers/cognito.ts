@@ -79,8 +79,8 @@ export const cognito: ProviderDefinition = {
   // What an API checks: the issuer (jwtVerify), "Check the token_use claim. If you are only
   // accepting the access token in your web API operations, its value must be access"
   // (https://docs.aws.amazon.com/cognito/latest/developerguide/amazon-cognito-user-pools-using-tokens-verifying-a-jwt.html),
-  // and the app client, which "Access tokens have [in] a client_id claim"
-  // (https://docs.aws.amazon.com/verifiedpermissions/latest/userguide/cognito-validation.html);
+  // and the app client: "Access tokens have a client_id claim that also contains the app client
+  // ID" (https://docs.aws.amazon.com/verifiedpermissions/latest/userguide/cognito-validation.html);
   // the custom scope authorizes the API (the access-token page above).
   checkAccessToken: (payload) => {
     if (payload.token_use !== 'access') return 'token_use is not access'

@@ -88,6 +88,12 @@ function entraDefinition(options: {
     // https://learn.microsoft.com/en-us/entra/identity-platform/v2-protocols-oidc (Send a
     // sign-out request)
     signOutPrompt: 'without-logout-hint',
+    // prompt=none is oidc-provider's own: a code when the session cookie comes along ("This
+    // action can be done silently in an iframe when third-party cookies are enabled",
+    // v2-oauth2-auth-code-flow), an error redirect otherwise ("If the request can't be completed
+    // silently via single sign-on, the Microsoft identity platform returns an error. Causes
+    // include no signed-in user", v2-protocols-oidc; oidc-provider answers login_required, one of
+    // Entra's documented codes for it).
     // v2.0 access token claims: ver "2.0", tid (the tenant), azp (the client's application ID),
     // oid, and scp, "a space separated list of scopes" exposed by the API (bare names: the API
     // checks `access_as_user`).
