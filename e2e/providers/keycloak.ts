@@ -21,7 +21,10 @@ export const keycloak: ProviderDefinition = {
     revocation: '/protocol/openid-connect/revoke',
   },
   clientId: CLIENT_ID,
-  scope: 'openid profile email offline_access latchkey-api',
+  // No offline_access, as the guide says: Keycloak answers it with an offline token that outlives
+  // the SSO session and logout; a public client gets an ordinary refresh token without it.
+  // https://www.keycloak.org/docs/latest/server_admin/#_offline-access
+  scope: 'openid profile email latchkey-api',
   // Keycloak adds an API to `aud` only through an Audience protocol mapper (here on the
   // `latchkey-api` client scope, which the SPA requests); the API checks `aud`.
   // https://www.keycloak.org/docs/latest/server_admin/#audience-support,
