@@ -15,13 +15,15 @@ import { build } from 'esbuild'
 // callback's exchange and logout to on-demand chunks, and set the budget at the figure reached
 // (17.5 kB, plus the logout race fix). Issue 15's onEvent hook costs the first load about 0.12 kB
 // (the config check and the fetch wrapper; the rest loads on demand, only with a listener); the
-// login transactions moved to on-demand code in the same change (-0.35 kB), giving 17.33 kB. See
-// docs/benchmarks.md.
+// login transactions moved to on-demand code in the same change (-0.35 kB), giving 17.33 kB. Issue
+// 20's provider options are checked on demand, and returnTo and the callback's ambiguity check left
+// the first load to make room for authFetch's dpop_not_accepted: 17.35 kB. See docs/benchmarks.md.
 const LIMIT_KB = 17.4
 // Each published entry point's own budget (kB min+gzip), a little above today's figure.
 // m2m: 11.04 kB until issue 15's onEvent, whose events code (1.5 kB) it bundles: a Node service
-// loads it from disk, where a kilobyte costs nothing a user waits for.
-const ENTRY_BUDGETS_KB = { testing: 1.9, react: 1.2, vue: 1.2, m2m: 12.7 }
+// loads it from disk, where a kilobyte costs nothing a user waits for. Issue 20 (12.58 -> 12.84 kB):
+// the discovery and authFetch it shares with the browser name multiTenant and dpop_not_accepted.
+const ENTRY_BUDGETS_KB = { testing: 1.9, react: 1.2, vue: 1.2, m2m: 12.9 }
 
 async function gzippedSize(options) {
   const result = await build({

@@ -3,9 +3,8 @@
 // harness page that loads the SDK straight from packages/core/src, bundled on each request.
 import { createHash, randomBytes } from 'node:crypto'
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http'
-import { fileURLToPath } from 'node:url'
-import * as esbuild from 'esbuild'
 import { base64url, exportJWK, generateKeyPair, SignJWT } from 'jose'
+import { sdkBundler } from '../sdkBundle.js'
 import {
   HOSTILE,
   type HostileLog,
@@ -31,25 +30,7 @@ window.harnessReady = true
 </html>
 `
 
-// The SDK as the browser gets it, rebuilt per request so that a reused server serves current code.
-const bundler = await esbuild.context({
-  entryPoints: [fileURLToPath(new URL('../../packages/core/src/index.ts', import.meta.url))],
-  bundle: true,
-  format: 'esm',
-  platform: 'browser',
-  target: 'es2022',
-  write: false,
-  logLevel: 'silent',
-})
-let building: Promise<string> = Promise.resolve('')
-function bundle(): Promise<string> {
-  building = building.then(
-    async () => (await bundler.rebuild()).outputFiles?.[0]?.text ?? '',
-    async () => (await bundler.rebuild()).outputFiles?.[0]?.text ?? '',
-  )
-  return building
-}
-await bundle() // fail at start, not in the first test, when the SDK does not build
+const sdk = await sdkBundler()
 
 const { privateKey, publicKey } = await generateKeyPair('RS256', { extractable: true })
 const KID = 'hostile-rs256'
@@ -336,7 +317,7 @@ async function route(req: IncomingMessage, res: ServerResponse): Promise<void> {
     return send(res, 200, HARNESS_HTML, 'text/html; charset=utf-8')
   }
   if (path === '/app/latchkey.js') {
-    return send(res, 200, await bundle(), 'text/javascript; charset=utf-8')
+    return send(res, 200, await sdk.bundle(), 'text/javascript; charset=utf-8')
   }
 
   const [, first, ...rest] = path.split('/')
@@ -370,6 +351,6 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const) {
   process.on(signal, () => {
     server.closeAllConnections()
     server.close()
-    void bundler.dispose().finally(() => process.exit(0))
+    void sdk.dispose().finally(() => process.exit(0))
   })
 }

@@ -12,6 +12,7 @@ import {
   jwtVerify,
 } from 'jose'
 import Provider, { type Configuration, errors } from 'oidc-provider'
+import { listen, stop } from '../../playground/server/http.js'
 import { APP, providerOrigin } from './urls.js'
 
 /** The resource indicator (RFC 8707) oidc-provider knows the API emulator by; never sent by apps. */
@@ -588,23 +589,4 @@ export function sendJson(
     ...headers,
   })
   res.end(JSON.stringify(body))
-}
-
-/** Listens on 127.0.0.1 only: the lab hands out tokens for any login name. */
-export function listen(server: Server, port: number): Promise<void> {
-  return new Promise((resolve, reject) => {
-    server.once('error', reject)
-    server.listen(port, '127.0.0.1', () => {
-      server.off('error', reject)
-      resolve()
-    })
-  })
-}
-
-/** Closes without waiting for the browser's idle keep-alive connections. */
-export function stop(server: Server): Promise<void> {
-  return new Promise((resolve, reject) => {
-    server.close((error) => (error ? reject(error) : resolve()))
-    server.closeAllConnections()
-  })
 }

@@ -23,21 +23,19 @@
 //   are two definitions with their own names and ports.
 
 import { createServer } from 'node:http'
-import { fileURLToPath } from 'node:url'
-import * as esbuild from 'esbuild'
+import { listen, stop } from '../../playground/server/http.js'
+import { sdkBundler } from '../sdkBundle.js'
 import { auth0, auth0Legacy } from './auth0.js'
 import { cognito } from './cognito.js'
 import { entra, entraCommon } from './entra.js'
 import { google } from './google.js'
 import { keycloak } from './keycloak.js'
 import {
-  listen,
   type ProviderDefinition,
   type RunningProvider,
   sendJson,
   startApi,
   startProvider,
-  stop,
 } from './lab.js'
 import { okta } from './okta.js'
 import { API, APP, PORT_BASE } from './urls.js'
@@ -101,23 +99,7 @@ window.labReady = true
 </html>
 `
 
-// The SDK as the browser gets it, rebuilt per request so that a reused server serves current code.
-const bundler = await esbuild.context({
-  entryPoints: [fileURLToPath(new URL('../../packages/core/src/index.ts', import.meta.url))],
-  bundle: true,
-  format: 'esm',
-  platform: 'browser',
-  target: 'es2022',
-  write: false,
-  logLevel: 'silent',
-})
-let building: Promise<string> = Promise.resolve('')
-function bundle(): Promise<string> {
-  const rebuild = async () => (await bundler.rebuild()).outputFiles?.[0]?.text ?? ''
-  building = building.then(rebuild, rebuild)
-  return building
-}
-await bundle() // fail at start, not in the first test, when the SDK does not build
+const sdk = await sdkBundler()
 
 const running: RunningProvider[] = []
 for (const definition of PROVIDERS) running.push(await startProvider(definition))
@@ -147,7 +129,7 @@ const harness = createServer((req, res) => {
         'content-type': 'text/javascript; charset=utf-8',
         'cache-control': 'no-store',
       })
-      return void res.end(await bundle())
+      return void res.end(await sdk.bundle())
     }
     if (path === '/__lab/api/log') return sendJson(res, 200, api.log())
     if (first === '__lab' && provider !== undefined && third === 'config') {
@@ -189,7 +171,7 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const) {
       stop(harness),
       api.close(),
       ...running.map((p) => p.close()),
-      bundler.dispose(),
+      sdk.dispose(),
     ]).finally(() => process.exit(0))
   })
 }

@@ -46,7 +46,7 @@ function browserAuth(cfg: ResolvedConfig, platform: Platform): Auth {
   // The flow's events (onEvent), loaded on demand and only when asked for: every request goes
   // through the inspector's fetch, and the flows report the other steps through `emit`. Without
   // its module (a failed load) the SDK works on, silently.
-  const { onEvent } = cfg
+  const { onEvent, multiTenant } = cfg
   let emit: AuthContext['emit']
   if (onEvent) {
     const given = platform
@@ -168,6 +168,17 @@ function browserAuth(cfg: ResolvedConfig, platform: Platform): Auth {
       ...cfg,
       fetch: platform.fetch,
       required: ['authorization_endpoint', 'token_endpoint'],
+      // Only apps that sign in through a multi-tenant issuer load its check.
+      acceptTenants: multiTenant
+        ? async (as, issuer) =>
+            (await import('./multiTenant.js')).acceptTenants(
+              as,
+              issuer,
+              multiTenant,
+              oauth._expectedIssuer,
+              AuthError,
+            )
+        : undefined,
     }),
     keys,
     sessions,

@@ -1,6 +1,5 @@
 // Authorization server metadata, discovered once per issuer through oauth4webapi.
 import * as oauth from 'oauth4webapi'
-import type { AuthConfig } from './config.js'
 import { AuthError } from './errors.js'
 import { toAuthError } from './lib/toAuthError.js'
 
@@ -28,16 +27,20 @@ export interface DiscoveryOptions extends RequestSettings {
   fetch: typeof globalThis.fetch
   /** Endpoints the caller cannot work without. */
   required: readonly ('authorization_endpoint' | 'token_endpoint')[]
-  /** Entra ID's multi-tenant issuers: see {@link AuthConfig.multiTenant}. */
-  multiTenant?: AuthConfig['multiTenant']
+  /**
+   * For a multi-tenant issuer (see `multiTenant`): checks the metadata, whose `issuer` is then not
+   * compared with the configured one, and prepares the ID-token checks. Given by the browser
+   * client only, which loads its code on demand.
+   */
+  acceptTenants?: ((as: oauth.AuthorizationServer, issuer: URL) => Promise<void>) | undefined
 }
 
 // oauth4webapi's expected issuer that skips the metadata's check, and its hook for an ID token's
 // expected `iss` computed from the token itself: what a multi-tenant issuer needs. Exported by the
 // pinned version (openid-client uses them), left out of its type declarations.
 declare module 'oauth4webapi' {
-  const _expectedIssuer: unique symbol
-  const _nodiscoverycheck: unique symbol
+  export const _expectedIssuer: unique symbol
+  export const _nodiscoverycheck: unique symbol
 }
 
 /**
@@ -61,13 +64,13 @@ export function createDiscovery(
 
 async function discover(options: DiscoveryOptions): Promise<oauth.AuthorizationServer> {
   const what = `Discovery of ${options.issuer.href}`
-  const { issuer, multiTenant } = options
+  const { issuer, acceptTenants } = options
   let as: oauth.AuthorizationServer
   try {
     const response = await oauth.discoveryRequest(issuer, requestOptions(options, options.fetch))
     // A multi-tenant issuer's metadata names a template, checked on demand below.
     as = await oauth.processDiscoveryResponse(
-      (multiTenant ? oauth._nodiscoverycheck : issuer) as URL,
+      (acceptTenants ? oauth._nodiscoverycheck : issuer) as URL,
       response,
     )
   } catch (error) {
@@ -93,10 +96,6 @@ async function discover(options: DiscoveryOptions): Promise<oauth.AuthorizationS
       `${what} failed: the metadata lacks ${missing.join(' and ')}.`,
     )
   }
-  // Only apps that sign in through a multi-tenant issuer load its check.
-  if (multiTenant) {
-    const { acceptTenants } = await import('./multiTenant.js')
-    acceptTenants(as, issuer, multiTenant, oauth._expectedIssuer, AuthError)
-  }
+  await acceptTenants?.(as, issuer)
   return as
 }
