@@ -1,10 +1,11 @@
 // Amazon Cognito (e2e/providers/cognito.ts), configured as docs/guides/providers.md says: scope
 // without offline_access, logoutReturnToParam: 'logout_uri', and either the restore kept with a
 // short restoreTimeoutMs or silentLogin: false.
-import { type BrowserContext, expect, type Page, test } from '@playwright/test'
+import { type BrowserContext, expect, test } from '@playwright/test'
 import {
   accessTokenHash,
   callApi,
+  errorOf,
   expectProviderAsksToSignIn,
   expectStatus,
   openApp,
@@ -23,13 +24,6 @@ const WITH_RESTORE = { ...GUIDE, restoreTimeoutMs: 2000 }
 
 async function authorizeCount(): Promise<number> {
   return (await providerLog('cognito')).authorize.length
-}
-
-async function errorOf(page: Page) {
-  return page.evaluate(() => {
-    const error = window.lab.getState().error as { code: string; message: string; error?: string }
-    return error && { code: error.code, message: error.message, error: error.error }
-  })
 }
 
 let context: BrowserContext | undefined

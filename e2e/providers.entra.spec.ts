@@ -6,6 +6,7 @@ import { ENTRA_COMMON_HOME_TENANT } from './providers/entra.js'
 import {
   accessTokenHash,
   callApi,
+  errorOf,
   expectProviderAsksToSignIn,
   expectStatus,
   issuerOf,
@@ -27,14 +28,6 @@ async function user(page: Page) {
     () =>
       (window.lab.getState() as unknown as { user: Record<string, unknown> | null }).user ?? null,
   )
-}
-
-/** The page's client error, code and message. */
-async function errorOf(page: Page) {
-  return page.evaluate(() => {
-    const error = window.lab.getState().error
-    return error && { code: error.code, message: error.message }
-  })
 }
 
 let context: BrowserContext | undefined

@@ -140,6 +140,14 @@ export async function signIn(page: Page, provider: string, login = 'alice'): Pro
   await expectStatus(page, 'authenticated')
 }
 
+/** The error in the page's client state (code, message, the server's `error`), or `null`. */
+export async function errorOf(page: Page) {
+  return page.evaluate(() => {
+    const error = window.lab.getState().error as { code: string; message: string; error?: string }
+    return error && { code: error.code, message: error.message, error: error.error }
+  })
+}
+
 /** One API call through `authFetch` in the page: status, JSON body and challenge. */
 export async function callApi(page: Page, path: string) {
   return page.evaluate(async (url) => {
