@@ -9,6 +9,10 @@ describe('sanitizeReturnTo', () => {
     ['/', '/'],
     ['/account?tab=2#billing', '/account?tab=2#billing'],
     ['/a/../b', '/b'],
+    // Deep links whose query or fragment holds backslashes, newlines or tabs, percent-encoded.
+    ['/files?dir=C%3A%5Creports', '/files?dir=C%3A%5Creports'],
+    ['/notes?text=line%0Aline', '/notes?text=line%0Aline'],
+    ['/table?sep=%09#col%5C2', '/table?sep=%09#col%5C2'],
   ])('accepts the same-origin path %s', (value, expected) => {
     expect(sanitizeReturnTo(value, origin, AuthError)).toBe(expected)
   })
@@ -21,6 +25,11 @@ describe('sanitizeReturnTo', () => {
     '/%09/evil.example',
     '/%5cevil.example',
     '/\t/evil.example',
+    // Paths that normalise to "//host", another origin once the browser reads them.
+    '/..//evil.example',
+    '/a/../..//evil.example',
+    '/.%2e//evil.example',
+    '/%5c?x=1',
     'javascript:alert(1)',
     'account',
     '',
@@ -37,6 +46,7 @@ describe('sanitizeReturnTo', () => {
 
   it('falls back to / for a stored value that is no longer acceptable', () => {
     expect(safeReturnTo('//evil.example', origin)).toBe('/')
+    expect(safeReturnTo('/..//evil.example', origin)).toBe('/')
     expect(safeReturnTo('/ok', origin)).toBe('/ok')
   })
 })

@@ -2,22 +2,25 @@
 // use it; it imports nothing at runtime (the error class is handed in).
 import type { AuthError } from './errors.js'
 
-// Control characters and backslashes, raw or percent-encoded: browsers and servers disagree on how
-// to read them, which is how "/\evil.example" or "/%09/evil.example" become open redirects.
+// Control characters and backslashes, raw or percent-encoded, in the path: browsers and servers
+// disagree on how to read them there, which is how "/\evil.example" or "/%09/evil.example" become
+// open redirects. In the query and fragment they are only data (`?dir=C%3A%5Creports`), so they pass.
 // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what this refuses.
 const SUSPICIOUS = /[\u0000-\u001f\u007f\\]|%(?:[01][0-9a-f]|7f|5c)/i
 
 /** `value` as a path on `origin` (path, query and fragment), or `undefined` when it is none. */
 function returnPath(value: unknown, origin: string): string | undefined {
   if (typeof value !== 'string' || !value.startsWith('/') || value.startsWith('//')) return
-  if (SUSPICIOUS.test(value)) return
+  if (SUSPICIOUS.test(value.split(/[?#]/, 1)[0] as string)) return
   let url: URL
   try {
     url = new URL(value, origin)
   } catch {
     return
   }
-  return url.origin === origin ? `${url.pathname}${url.search}${url.hash}` : undefined
+  // "/..//evil.example" normalises to "//evil.example", which a browser reads as another host.
+  if (url.origin !== origin || url.pathname.startsWith('//')) return
+  return `${url.pathname}${url.search}${url.hash}`
 }
 
 /**
@@ -36,7 +39,7 @@ export function sanitizeReturnTo(
   if (path === undefined) {
     throw new Failure(
       'invalid_argument',
-      'returnTo must be a path on this app\'s origin, such as "/account?tab=2" (absolute URLs, "//host" and backslashes are refused).',
+      'returnTo must be a path on this app\'s origin, such as "/account?tab=2" (absolute URLs, "//host", and backslashes or control characters in the path are refused).',
     )
   }
   return path
