@@ -1,6 +1,7 @@
 // The React demo app (playground/react) under StrictMode: redirect and popup sign-in, a protected
-// route behind <RequireAuth>, an API call through authFetch, sign-out, and deep links that survive
-// the round trip to the authorization server.
+// route behind <RequireAuth>, an API call through authFetch, sign-out, deep links that survive
+// the round trip to the authorization server, and a sign-in cancelled at the server shown on the
+// callback page.
 import { expect, test } from '@playwright/test'
 import {
   checkProtectedPage,
@@ -108,4 +109,33 @@ test('signing out on the protected page signs out at the server, and <RequireAut
   await page.waitForURL(`${REACT_APP}/`)
   await expect(page.getByTestId('status')).toHaveText('unauthenticated')
   expect(authorizations).toEqual([])
+})
+
+test('a user who cancels at the server sees why on the callback page, and no new sign-in starts', async ({
+  page,
+}) => {
+  const since = (await tokenRequests()).length
+  const authorizations = recordAuthorizationRequests(page)
+
+  await page.goto(`${REACT_APP}/protected`)
+  await page.waitForURL(`${ISSUER}/**`)
+  await page.getByRole('link', { name: /cancel/i }).click()
+  await page.waitForURL(`${REACT_APP}/callback**`)
+
+  // Still on the callback page, which says why instead of promising a sign-in.
+  await expect(page.getByTestId('error-code')).toHaveText('authorization_denied')
+  await expect(page.getByTestId('error')).toContainText(
+    'Sign-in was cancelled or refused at the authorization server.',
+  )
+  await expect(page.getByTestId('error')).toContainText('End-User aborted interaction')
+  await expect(page.getByTestId('callback')).toBeHidden()
+  expect(new URL(page.url()).pathname).toBe('/callback')
+  await page.waitForTimeout(1000)
+  expect(authorizations).toHaveLength(1)
+  expect(await tokenRequestsSince(since)).toEqual([])
+
+  // The way back leads to the start, where the user can try again.
+  await page.getByRole('link', { name: 'Back to the start' }).click()
+  await page.waitForURL(`${REACT_APP}/`)
+  await expect(page.getByTestId('login')).toBeVisible()
 })

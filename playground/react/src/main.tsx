@@ -6,6 +6,7 @@ import { StrictMode } from 'react'
 import { createRoot } from 'react-dom/client'
 import { BrowserRouter, Link, Route, Routes, useNavigate } from 'react-router'
 import { auth, inspector } from './auth.js'
+import { Callback } from './Callback.js'
 import { FlowInspectorPanel } from './FlowInspectorPanel.js'
 import { Home } from './Home.js'
 import { Protected, SignInFallback } from './Protected.js'
@@ -21,7 +22,7 @@ function App() {
         </h1>
         <Routes>
           <Route path="/" element={<Home />} />
-          <Route path="/callback" element={<p data-testid="callback">Signing you in…</p>} />
+          <Route path="/callback" element={<Callback />} />
           <Route
             path="/protected"
             element={
