@@ -23,7 +23,9 @@ const LIMIT_KB = 17.4
 // m2m: 11.04 kB until issue 15's onEvent, whose events code (1.5 kB) it bundles: a Node service
 // loads it from disk, where a kilobyte costs nothing a user waits for. Issue 20 (12.58 -> 12.84 kB):
 // the discovery and authFetch it shares with the browser name multiTenant and dpop_not_accepted.
-const ENTRY_BUDGETS_KB = { testing: 1.9, react: 1.2, vue: 1.2, m2m: 12.9 }
+// Issue 21 (12.84 -> 12.99 kB): its events pass through the secret mask its errors pass through,
+// and the events code reads request bodies only for the endpoints the metadata names.
+const ENTRY_BUDGETS_KB = { testing: 1.9, react: 1.2, vue: 1.2, m2m: 13.05 }
 
 async function gzippedSize(options) {
   const result = await build({

@@ -102,7 +102,8 @@ export interface AuthConfig {
    * Called with each step of the protocol as it happens: discovery, PKCE, the authorization
    * request, the callback, the code exchange and its checks, API calls, refresh, silent and
    * popup sign-in, revocation and logout; for a flow inspector, a debug log or a lesson. Codes,
-   * verifiers, tokens and proofs appear shortened, never whole; JWTs are decoded. Without it
+   * verifiers, tokens and proofs appear shortened, never whole; JWTs are decoded; a request's
+   * form is shown only when it goes to the server's own endpoints, never an app's. Without it
    * nothing is emitted, and the code behind it is never loaded. A listener that throws does not
    * break the flow.
    * @example

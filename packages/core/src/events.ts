@@ -1,7 +1,7 @@
 // The flow's events (`AuthConfig.onEvent`): each protocol step as it happens, for a flow inspector,
 // a debug log or a lesson. Loaded on demand, and only by a client given `onEvent`; it imports
-// nothing at runtime. Every value that could be replayed (codes, verifiers, tokens, secrets,
-// proofs) is shortened here, before an event leaves the SDK.
+// nothing at runtime. Every value that could be replayed (codes, verifiers, tokens, proofs) is
+// shortened here, and a client secret masked whole, before an event leaves the SDK.
 
 /**
  * The steps an {@link AuthEvent} reports, in the order a sign-in meets them: discovery, the
@@ -37,9 +37,9 @@ export interface DecodedJwt {
 
 /**
  * One step of the protocol, as {@link AuthConfig.onEvent} receives it. Codes, verifiers,
- * challenges, `state`, `nonce`, tokens, secrets and DPoP proofs appear shortened (`eyJhbG…x9Qk`),
- * never whole; the header and claims of a JWT (ID token, JWT access token, DPoP proof, client
- * assertion) are decoded in {@link AuthEvent.jwts}.
+ * challenges, `state`, `nonce`, tokens and DPoP proofs appear shortened (`eyJhbG…x9Qk`), never
+ * whole, and client secrets not at all (`[redacted]`); the header and claims of a JWT (ID token,
+ * JWT access token, DPoP proof, client assertion) are decoded in {@link AuthEvent.jwts}.
  */
 export interface AuthEvent {
   /** What happened; see {@link AuthEventStep}. */
@@ -59,8 +59,10 @@ export interface AuthEvent {
   /** How long it took: a response since its request, `server_sign_in` since the redirect. */
   ms?: number
   /**
-   * The parameters that matter: the query or form parameters sent, the JSON fields of a token
-   * or discovery response, headers such as `authorization` and `dpop`; secrets shortened.
+   * The parameters that matter: the query parameters, the form sent to one of the server's own
+   * endpoints (never an app's, through `authFetch`), the JSON fields of a token or discovery
+   * response, headers such as `authorization` and `dpop`; secrets shortened, client secrets
+   * masked whole (`[redacted]`).
    */
   params?: Record<string, string>
   /** Decoded JWTs by name: `id_token`, `access_token`, `dpop`, `client_assertion`. */
@@ -85,7 +87,6 @@ const SECRETS = new Set([
   'id_token',
   'id_token_hint',
   'token',
-  'client_secret',
   'client_assertion',
   'assertion',
   'subject_token',
@@ -94,6 +95,9 @@ const SECRETS = new Set([
   'dpop',
   'dpop-nonce',
 ])
+// Values that are not even shortened: a client secret is long-lived, and any piece of it helps guess
+// the rest (a Basic `Authorization` is one too: client id and secret, base64-encoded).
+const MASKED = '[redacted]'
 const JWTS = ['id_token', 'access_token', 'client_assertion', 'dpop']
 // What a discovery response is shown with.
 const METADATA = [
@@ -111,13 +115,17 @@ export function shorten(value: string): string {
   return value.length < 16 ? `…(${value.length})` : `${value.slice(0, 6)}…${value.slice(-4)}`
 }
 
-/** `value` shown under `name`: shortened if it is a secret; an `Authorization` keeps its scheme. */
+/**
+ * `value` shown under `name`: shortened if it is a secret, masked whole if it is a client secret;
+ * an `Authorization` keeps its scheme.
+ */
 function show(name: string, value: string): string {
+  if (name === 'client_secret') return MASKED
   if (name === 'authorization') {
     const space = value.indexOf(' ')
-    return space < 0
-      ? shorten(value)
-      : `${value.slice(0, space)} ${shorten(value.slice(space + 1))}`
+    if (space < 0) return shorten(value)
+    const scheme = value.slice(0, space)
+    return `${scheme} ${/^basic$/i.test(scheme) ? MASKED : shorten(value.slice(space + 1))}`
   }
   return SECRETS.has(name) ? shorten(value) : value
 }
@@ -242,18 +250,45 @@ export interface Inspector {
   emit(event: FlowEvent): void
 }
 
+/** `url` without its query and fragment, as endpoints are compared. */
+function endpointOf(url: string): string {
+  const parsed = new URL(url)
+  return `${parsed.origin}${parsed.pathname}`
+}
+
 /**
  * Builds the inspector that reports to `onEvent`. A listener that throws is reported (to
  * `reportError` in browsers, `console.error` elsewhere) and never breaks the flow.
+ *
+ * Request bodies are read only when they go to one of the authorization server's own endpoints,
+ * as the discovered metadata names them: the form an app sends through `authFetch` (a password
+ * change, say) is the app's business and never reported.
  * @param platform the fetch the requests really go through, and the clock.
+ * @param options.redact applied to every text of an event before it is reported: a client
+ *   credentials client masks its secret with it, wherever a server may echo it back.
  */
 export function inspector(
   onEvent: (event: AuthEvent) => void,
-  { fetch, now }: { fetch: typeof globalThis.fetch; now(): number },
+  {
+    fetch,
+    now,
+    redact,
+  }: { fetch: typeof globalThis.fetch; now(): number; redact?: (text: string) => string },
 ): Inspector {
+  // The server's endpoints (token, revocation, ...), from the discovery responses seen.
+  const endpoints = new Set<string>()
+
   function report(event: FlowEvent): void {
     try {
-      onEvent({ ...event, title: titleOf(event), at: now() })
+      const shown: AuthEvent = { ...event, title: titleOf(event), at: now() }
+      // Every string in it, however deep (a decoded JWT's claims), passes through `redact`.
+      onEvent(
+        redact === undefined
+          ? shown
+          : JSON.parse(JSON.stringify(shown), (_, value) =>
+              typeof value === 'string' ? redact(value) : value,
+            ),
+      )
     } catch (error) {
       ;(globalThis.reportError ?? console.error)(error)
     }
@@ -265,8 +300,9 @@ export function inspector(
     const method = (init?.method ?? (input instanceof Request ? input.method : 'GET')).toUpperCase()
     const headers = new Headers(init?.headers ?? (input instanceof Request ? input.headers : {}))
     const body = init?.body
-    const form =
-      body instanceof URLSearchParams
+    const form = !endpoints.has(endpointOf(url))
+      ? undefined
+      : body instanceof URLSearchParams
         ? body
         : typeof body === 'string' && /urlencoded/.test(headers.get('content-type') ?? '')
           ? new URLSearchParams(body)
@@ -294,6 +330,15 @@ export function inspector(
     }
     const object: Record<string, unknown> =
       typeof fields === 'object' && fields !== null ? (fields as Record<string, unknown>) : {}
+    if (kind === 'discovery' && response.ok) {
+      for (const [key, value] of Object.entries(object)) {
+        if (key.endsWith('_endpoint') && typeof value === 'string') {
+          try {
+            endpoints.add(endpointOf(value))
+          } catch {}
+        }
+      }
+    }
     const shown =
       kind === 'discovery'
         ? METADATA.map((key) => [key, object[key]] as const)

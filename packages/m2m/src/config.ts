@@ -5,6 +5,7 @@ import {
   inspector,
   parseUrl as parseAbsoluteUrl,
 } from '@latchkey/core/internal'
+import { createMask } from './lib/redact.js'
 
 /** How the client authenticates at the token endpoint. */
 export type ClientAuthMethod = 'client_secret_basic' | 'client_secret_post' | 'private_key_jwt'
@@ -88,9 +89,11 @@ export interface ClientCredentialsConfig {
   fetch?: typeof fetch
   /**
    * Called with each step of the flow as it happens: discovery, the token request and its
-   * response, and each `authFetch` call with its answer; for a debug log or a lesson. Secrets,
-   * client assertions and tokens appear shortened, never whole (`Authorization: Basic` keeps its
-   * scheme); JWTs such as the client assertion and a JWT access token are decoded. A listener that
+   * response, and each `authFetch` call with its answer (never its body); for a debug log or a
+   * lesson. The client secret is masked completely (`client_secret` and `Authorization: Basic`
+   * show `[redacted]`), wherever it appears, a server's `error_description` included, as in
+   * errors; client assertions and tokens appear shortened, never whole; JWTs such as the client
+   * assertion and a JWT access token are decoded. A listener that
    * throws is reported to `console.error` and does not break the call.
    * @example
    * ```ts
@@ -308,9 +311,16 @@ export function resolveConfig(config: ClientCredentialsConfig): ResolvedConfig {
   const custom = config.fetch
   // Looked up at call time, so code that wraps globalThis.fetch after setup is still used.
   const base: typeof fetch = custom ?? ((input, init) => globalThis.fetch(input, init))
-  // Every request (discovery, token, authFetch) goes through this fetch, so it reports them all.
+  // Every request (discovery, token, authFetch) goes through this fetch, so it reports them all;
+  // its events pass through the mask errors pass through, for a server that echoes the secret.
   const fetchImpl =
-    onEvent === undefined ? base : inspector(onEvent, { fetch: base, now: Date.now }).fetch
+    onEvent === undefined
+      ? base
+      : inspector(onEvent, {
+          fetch: base,
+          now: Date.now,
+          redact: createMask(credential.method === 'private_key_jwt' ? [] : [credential.secret]),
+        }).fetch
 
   return {
     issuer,

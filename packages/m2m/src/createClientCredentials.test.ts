@@ -218,11 +218,13 @@ describe('failures', () => {
     expect(JSON.stringify(keyClient)).not.toMatch(/CryptoKey|private|"key"/i)
   })
 
-  it('masks the secret when a server echoes it in its error', async () => {
+  it('masks the secret when a server echoes it in its error, and in the events too', async () => {
     const secret = 'echo+me/please=='
+    const events: AuthEvent[] = []
     const client = serviceClient({
       clientSecret: secret,
       authMethod: 'client_secret_post',
+      onEvent: (event: AuthEvent) => events.push(event),
       fetch: async (input: RequestInfo | URL, init?: RequestInit) => {
         if (!String(input).endsWith('/token')) return fetch(input, init)
         const sent = new URLSearchParams(String(init?.body)).get('client_secret')
@@ -236,7 +238,17 @@ describe('failures', () => {
     const error = await rejection(client.getAccessToken())
     expect(error).toMatchObject({ code: 'token_request_failed', error: 'invalid_request' })
     expect(error.error_description).toBe('bad secret [redacted] ([redacted])')
-    for (const text of [JSON.stringify(error), String(error), error.stack ?? '', inspect(error)]) {
+    // The listener sees the answer as the error shows it: masked, not whole.
+    const answer = events.find((event) => event.step === 'token_response')
+    expect(answer?.params?.error_description).toBe('bad secret [redacted] ([redacted])')
+    const shown = JSON.stringify(events)
+    for (const text of [
+      JSON.stringify(error),
+      String(error),
+      error.stack ?? '',
+      inspect(error),
+      shown,
+    ]) {
       expect(text).not.toContain(secret)
       expect(text).not.toContain(encodeURIComponent(secret))
     }
@@ -422,10 +434,14 @@ describe('onEvent', () => {
       const shown = JSON.stringify(events)
       for (const value of whole) expect(shown).not.toContain(value)
       const tokenRequest = events.find((event) => event.step === 'token_request')
+      // A secret is masked whole: no piece of it (nor of its base64 form), not even its length.
       if (method === 'client_secret_basic') {
-        expect(tokenRequest?.params?.authorization).toMatch(/^Basic \S+…\S+$/)
+        expect(tokenRequest?.params?.authorization).toBe('Basic [redacted]')
       } else if (method === 'client_secret_post') {
-        expect(tokenRequest?.params?.client_secret).toMatch(/…/)
+        expect(tokenRequest?.params?.client_secret).toBe('[redacted]')
+        expect(shown).not.toContain(
+          `${SERVICE_CLIENT_SECRET.slice(0, 6)}…${SERVICE_CLIENT_SECRET.slice(-4)}`,
+        )
       } else {
         expect(tokenRequest?.params?.client_assertion).toMatch(/^eyJ\S+…\S+$/)
         expect(tokenRequest?.jwts?.client_assertion).toMatchObject({

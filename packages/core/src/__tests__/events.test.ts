@@ -250,6 +250,27 @@ describe('inspector', () => {
     (body: unknown, init: ResponseInit = {}) =>
     async () =>
       Response.json(body, init) as Response
+  const METADATA_URL = 'https://id.example.com/.well-known/openid-configuration'
+  /**
+   * An inspector whose `respond` answers every request but discovery, once the server's metadata
+   * was read (it names the token and revocation endpoints); the discovery's events are dropped.
+   */
+  async function discovered(events: AuthEvent[], respond: typeof globalThis.fetch) {
+    const watching = inspector((event) => events.push(event), {
+      fetch: async (input, init) =>
+        String(input) === METADATA_URL
+          ? Response.json({
+              issuer: 'https://id.example.com',
+              token_endpoint: 'https://id.example.com/token',
+              revocation_endpoint: 'https://id.example.com/token/revocation',
+            })
+          : respond(input, init),
+      now,
+    })
+    await watching.fetch(METADATA_URL)
+    events.length = 0
+    return watching
+  }
 
   it('reports a request that fails without a response, and rethrows', async () => {
     const events: AuthEvent[] = []
@@ -272,14 +293,14 @@ describe('inspector', () => {
   it('classifies a string form body, shows Basic credentials by scheme and decodes a client assertion', async () => {
     const events: AuthEvent[] = []
     const assertion = `${btoa(JSON.stringify({ alg: 'ES256' }))}.${btoa(JSON.stringify({ iss: 'svc', aud: 'x' }))}.c2lnbmF0dXJlLXNpZ25hdHVyZQ`
-    const { fetch } = inspector((event) => events.push(event), {
-      fetch: answer({
+    const { fetch } = await discovered(
+      events,
+      answer({
         access_token: 'a-long-opaque-access-token',
         token_type: 'Bearer',
         expires_in: 300,
       }),
-      now,
-    })
+    )
     await fetch('https://id.example.com/token', {
       method: 'POST',
       headers: {
@@ -291,9 +312,10 @@ describe('inspector', () => {
     expect(events[0]).toMatchObject({
       step: 'token_request',
       title: 'Client authenticates at the token endpoint (client credentials grant)',
+      // Client secrets are masked whole: not a character of them, not even their length.
       params: {
-        authorization: 'Basic c2Vydm…ZXQ=',
-        client_secret: '…(6)',
+        authorization: 'Basic [redacted]',
+        client_secret: '[redacted]',
       },
       jwts: { client_assertion: { header: { alg: 'ES256' }, claims: { iss: 'svc', aud: 'x' } } },
     })
@@ -315,12 +337,9 @@ describe('inspector', () => {
   it('never changes a request or an answer it cannot read', async () => {
     const events: AuthEvent[] = []
     const sent: unknown[] = []
-    const { fetch } = inspector((event) => events.push(event), {
-      fetch: async (input) => {
-        sent.push(input)
-        return new Response('null', { headers: { 'content-type': 'application/json' } })
-      },
-      now,
+    const { fetch } = await discovered(events, async (input) => {
+      sent.push(input)
+      return new Response('null', { headers: { 'content-type': 'application/json' } })
     })
     // A relative URL cannot be classified: it is sent as it is, unreported.
     const relative = await fetch('/relative')
@@ -340,13 +359,13 @@ describe('inspector', () => {
 
   it('shows an OAuth error answer and a DPoP nonce challenge', async () => {
     const events: AuthEvent[] = []
-    const { fetch } = inspector((event) => events.push(event), {
-      fetch: answer(
+    const { fetch } = await discovered(
+      events,
+      answer(
         { error: 'use_dpop_nonce', error_description: 'nonce required' },
         { status: 400, headers: { 'dpop-nonce': 'a-server-nonce-value-123' } },
       ),
-      now,
-    })
+    )
     await fetch('https://id.example.com/token', {
       method: 'POST',
       body: new URLSearchParams({
@@ -359,6 +378,83 @@ describe('inspector', () => {
       title: 'Token endpoint answered 400: use_dpop_nonce',
       params: { error_description: 'nonce required', 'dpop-nonce': 'a-serv…-123' },
     })
+  })
+
+  it("never reports the form an app sends to its own API, only the server's endpoints' forms", async () => {
+    const events: AuthEvent[] = []
+    const { fetch } = await discovered(events, answer({ ok: true }))
+    // A password change sent as a form, with fields named like the protocol's, and as a string.
+    const fields = {
+      current_password: 'correct horse',
+      new_password: 'battery staple',
+      grant_type: 'urn:example:change',
+      token: 'app-token-value',
+    }
+    await fetch('https://api.example.com/password', {
+      method: 'POST',
+      body: new URLSearchParams(fields),
+    })
+    await fetch('https://api.example.com/password', {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams(fields).toString(),
+    })
+    // A path on the server's origin that is none of its endpoints is the app's too.
+    await fetch('https://id.example.com/account/password', {
+      method: 'POST',
+      body: new URLSearchParams(fields),
+    })
+    expect(events.map((event) => event.step)).toEqual([
+      'api_request',
+      'api_response',
+      'api_request',
+      'api_response',
+      'api_request',
+      'api_response',
+    ])
+    const text = JSON.stringify(events)
+    for (const value of Object.values(fields)) expect(text).not.toContain(value)
+    for (const name of Object.keys(fields)) expect(text).not.toContain(`"${name}"`)
+
+    // The server's revocation endpoint is the SDK's: its form is shown, secrets shortened.
+    await fetch('https://id.example.com/token/revocation', {
+      method: 'POST',
+      body: new URLSearchParams({ token: 'rt-0123456789abcdef', client_id: 'spa' }),
+    })
+    expect(events[6]).toMatchObject({
+      step: 'revocation_request',
+      params: { token: 'rt-012…cdef', client_id: 'spa' },
+    })
+  })
+
+  it('passes every text of an event through `redact`, a secret echoed by the server included', async () => {
+    const events: AuthEvent[] = []
+    const secret = 'the-client-secret'
+    const { fetch } = inspector((event) => events.push(event), {
+      fetch: async (input) =>
+        String(input).endsWith('/openid-configuration')
+          ? Response.json({ token_endpoint: 'https://id.example.com/token' })
+          : Response.json(
+              { error: 'invalid_client', error_description: `secret ${secret} is wrong` },
+              { status: 401 },
+            ),
+      now,
+      redact: (text) => text.split(secret).join('[redacted]'),
+    })
+    await fetch(METADATA_URL)
+    await fetch(`https://id.example.com/token?echo=${secret}`, {
+      method: 'POST',
+      body: new URLSearchParams({ grant_type: 'client_credentials', scope: secret }),
+    })
+    expect(events.at(-1)).toMatchObject({
+      step: 'token_response',
+      params: { error_description: 'secret [redacted] is wrong' },
+    })
+    expect(events.at(-2)).toMatchObject({
+      url: 'https://id.example.com/token?echo=[redacted]',
+      params: { scope: '[redacted]' },
+    })
+    expect(JSON.stringify(events)).not.toContain(secret)
   })
 })
 
