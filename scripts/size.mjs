@@ -25,7 +25,10 @@ const LIMIT_KB = 17.4
 // the discovery and authFetch it shares with the browser name multiTenant and dpop_not_accepted.
 // Issue 21 (12.84 -> 12.99 kB): its events pass through the secret mask its errors pass through,
 // and the events code reads request bodies only for the endpoints the metadata names.
-const ENTRY_BUDGETS_KB = { testing: 1.9, react: 1.2, vue: 1.2, m2m: 13.05 }
+// testing: 1.75 kB until issue 21 made it run the real checks (authFetch's origins, login's
+// returnTo, maxAge and params, logout's returnTo and params), with their messages: 2.67 kB, read
+// by a test runner, never by a page.
+const ENTRY_BUDGETS_KB = { testing: 2.75, react: 1.2, vue: 1.2, m2m: 13.05 }
 
 async function gzippedSize(options) {
   const result = await build({

@@ -5,7 +5,7 @@ import type * as oauth from 'oauth4webapi'
 import type { LoginOptions } from './auth.js'
 import type { AuthContext } from './context.js'
 import type { BoundKey } from './dpop.js'
-import { AUTHORIZATION_PARAMS, mergeParams } from './extraParams.js'
+import { AUTHORIZATION_PARAMS, checkMaxAge, mergeParams } from './extraParams.js'
 import { sanitizeReturnTo } from './returnTo.js'
 import { type Transaction, transactionsOf } from './transaction.js'
 
@@ -39,12 +39,7 @@ export async function startAuthorization(
         : `${page.pathname}${page.search}${page.hash}`
       : sanitizeReturnTo(options.returnTo, page.origin, AuthError)
   const { maxAge } = options
-  if (maxAge !== undefined && !(Number.isInteger(maxAge) && maxAge >= 0)) {
-    throw new AuthError(
-      'invalid_argument',
-      'login() maxAge must be a whole number of seconds, 0 or more.',
-    )
-  }
+  checkMaxAge(maxAge, AuthError)
   // The client's own parameters (Auth0's `audience`, say) go with every sign-in, the silent ones
   // included; a call's own merge over them.
   const extra = mergeParams(

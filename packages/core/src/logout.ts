@@ -3,7 +3,8 @@
 import type * as oauth from 'oauth4webapi'
 import type { LogoutOptions } from './auth.js'
 import type { AuthContext } from './context.js'
-import { mergeParams } from './extraParams.js'
+import { LOGOUT_PARAMS, mergeParams } from './extraParams.js'
+import { sanitizeLogoutReturnTo } from './returnTo.js'
 import { transactionsOf } from './transaction.js'
 
 // Whether this page has said that a logout could not end the server's session.
@@ -12,21 +13,10 @@ let warned = false
 /** See {@link Auth.logout}. */
 export async function logout(ctx: AuthContext, options: LogoutOptions): Promise<void> {
   const { cfg, platform, sessions, keys } = ctx
-  const origin = platform.currentUrl().origin
-  let target = cfg.postLogoutRedirectUri
-  if (options.returnTo !== undefined) {
-    let url: URL | undefined
-    try {
-      url = new URL(options.returnTo, platform.currentUrl())
-    } catch {}
-    if (url?.origin !== origin) {
-      throw new ctx.kit.AuthError(
-        'invalid_argument',
-        "logout() returnTo must be a URL on this app's origin.",
-      )
-    }
-    target = url.href
-  }
+  const target =
+    options.returnTo === undefined
+      ? cfg.postLogoutRedirectUri
+      : sanitizeLogoutReturnTo(options.returnTo, platform.currentUrl(), ctx.kit.AuthError)
   // Checked before anything is cleared: a logout that throws has changed nothing.
   const { logoutReturnToParam: returnToParam = 'post_logout_redirect_uri' } = cfg
   if (typeof returnToParam !== 'string' || returnToParam === '') {
@@ -44,7 +34,7 @@ export async function logout(ctx: AuthContext, options: LogoutOptions): Promise<
     'logoutParams',
     'logout()',
     options.params,
-    new Set(['client_id', 'id_token_hint', returnToParam]),
+    new Set([...LOGOUT_PARAMS, returnToParam]),
   )
   // Under the refresh lock, so that a refresh or sign-in running in another tab cannot save its
   // session after this clear, the refresh token revoked below is the current one, and the key is

@@ -45,6 +45,28 @@ export function sanitizeReturnTo(
   return path
 }
 
+/**
+ * Checks `logout({ returnTo })`: any URL on the app's own origin (the server redirects there after
+ * ending its session), resolved against `page`.
+ * @param Failure the SDK's error class.
+ * @returns the absolute URL.
+ * @throws {@link AuthError} `invalid_argument` for a URL on another origin, or none.
+ */
+export function sanitizeLogoutReturnTo(
+  value: unknown,
+  page: URL,
+  Failure: typeof AuthError,
+): string {
+  let url: URL | undefined
+  try {
+    url = new URL(value as string, page)
+  } catch {}
+  if (url?.origin !== page.origin) {
+    throw new Failure('invalid_argument', "logout() returnTo must be a URL on this app's origin.")
+  }
+  return url.href
+}
+
 /** Like {@link sanitizeReturnTo}, but falls back to `/` instead of throwing. */
 export function safeReturnTo(value: unknown, origin: string): string {
   return returnPath(value, origin) ?? '/'

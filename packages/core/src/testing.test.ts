@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, expectTypeOf, it, vi } from 'vitest'
-import { type Auth, AuthError, type AuthState } from './index.js'
+import { type Auth, AuthError, type AuthState, type LoginOptions } from './index.js'
 import { createTestAuth, TEST_ACCESS_TOKEN, TEST_USER, type TestAuth } from './testing.js'
 
 afterEach(() => {
@@ -131,7 +131,7 @@ describe('fail()', () => {
     await expect(auth.login()).rejects.toBe(error)
     await expect(auth.handleRedirect()).rejects.toBe(error)
     await expect(auth.getAccessToken()).rejects.toBe(error)
-    await expect(auth.authFetch('https://api.example.com/')).rejects.toBe(error)
+    await expect(auth.authFetch('/api/')).rejects.toBe(error)
     expect(auth.calls.loginWithPopup).toEqual([{}]) // recorded all the same
     await auth.logout()
     expect(auth.getState()).toMatchObject({ status: 'unauthenticated', error: null })
@@ -168,6 +168,59 @@ describe('sign-in methods', () => {
       code: 'invalid_argument',
     })
     expect(auth.getState()).toMatchObject({ status: 'error', error: { code: 'invalid_argument' } })
+  })
+
+  it.each([
+    ['a returnTo on another origin', { returnTo: 'https://evil.example/' }],
+    ['a returnTo that normalises to //host', { returnTo: '/..//evil.example' }],
+    ['a negative maxAge', { maxAge: -1 }],
+    ['a maxAge that is no whole number', { maxAge: 1.5 }],
+    ['params setting state', { params: { state: 'chosen' } }],
+    ['params setting redirect_uri', { params: { redirect_uri: 'https://evil.example/cb' } }],
+    ['params with a non-string value', { params: { audience: 42 } }],
+  ])('login() refuses %s, as core does', async (_, loginOptions) => {
+    const auth = createTestAuth()
+    await expect(auth.login(loginOptions as LoginOptions)).rejects.toMatchObject({
+      name: 'AuthError',
+      code: 'invalid_argument',
+    })
+    expect(auth.getState()).toMatchObject({ status: 'error', error: { code: 'invalid_argument' } })
+  })
+
+  it('login() accepts what core accepts: a deep link with %5C in its query, maxAge 0, own params', async () => {
+    const auth = createTestAuth()
+    await auth.login({
+      returnTo: '/files?dir=C%3A%5Creports',
+      maxAge: 0,
+      params: { audience: 'https://api.example.com' },
+    })
+    expect(auth.getState().status).toBe('unauthenticated')
+  })
+
+  it('loginWithPopup() refuses maxAge and params as login() does, signing nobody in', async () => {
+    const auth = createTestAuth({ user: { sub: 'ada' }, status: 'unauthenticated' })
+    await expect(auth.loginWithPopup({ maxAge: -1 })).rejects.toMatchObject({
+      code: 'invalid_argument',
+    })
+    await expect(auth.loginWithPopup({ params: { nonce: 'n' } })).rejects.toMatchObject({
+      code: 'invalid_argument',
+      message: expect.stringContaining('loginWithPopup() params'),
+    })
+    expect(auth.getState()).toMatchObject({ status: 'error', user: null })
+  })
+
+  it('logout() refuses a returnTo on another origin and reserved params, and changes nothing', async () => {
+    const auth = createTestAuth({ user: { sub: 'ada' } })
+    const before = auth.getState()
+    await expect(auth.logout({ returnTo: 'https://evil.example/' })).rejects.toMatchObject({
+      code: 'invalid_argument',
+    })
+    await expect(
+      auth.logout({ params: { post_logout_redirect_uri: 'https://evil.example/' } }),
+    ).rejects.toMatchObject({ code: 'invalid_argument' })
+    expect(auth.getState()).toBe(before)
+    await auth.logout({ returnTo: '/signed-out' })
+    expect(auth.getState().status).toBe('unauthenticated')
   })
 
   it('loginWithPopup() and loginSilently() record their options and sign the test user in', async () => {
@@ -241,8 +294,36 @@ describe('tokens', () => {
     expect(headers.get('content-type')).toBe('application/json')
   })
 
+  it('authFetch() sends the test token only to the page and apiOrigins, as core does', async () => {
+    const auth = createTestAuth({ user: { sub: 'ada' }, apiOrigins: ['https://api.example.com'] })
+    const fetch = stubFetch()
+    for (const url of [
+      'https://evil.example/steal',
+      'https://api.example.com.evil.example/',
+      'http://api.example.com/me',
+    ]) {
+      await expect(auth.authFetch(url)).rejects.toMatchObject({
+        name: 'AuthError',
+        code: 'origin_not_allowed',
+      })
+    }
+    await expect(auth.authFetch('https://user:pw@api.example.com/me')).rejects.toMatchObject({
+      code: 'invalid_argument',
+    })
+    expect(fetch).not.toHaveBeenCalled()
+    // Checked before the session, as the real one does: a signed-out call says the same.
+    auth.signOut()
+    await expect(auth.authFetch('https://evil.example/')).rejects.toMatchObject({
+      code: 'origin_not_allowed',
+    })
+    auth.signIn()
+    await auth.authFetch('https://api.example.com/me')
+    await auth.authFetch('/api/me')
+    expect(fetch).toHaveBeenCalledTimes(2)
+  })
+
   it("authFetch() keeps a Request's own headers", async () => {
-    const auth = createTestAuth({ user: { sub: 'ada' } })
+    const auth = createTestAuth({ user: { sub: 'ada' }, apiOrigins: ['https://api.example.com'] })
     const fetch = stubFetch()
     const request = new Request('https://api.example.com/me', { headers: { 'x-trace': '1' } })
     await auth.authFetch(request)
@@ -255,7 +336,7 @@ describe('tokens', () => {
   it('authFetch() rejects with login_required when signed out, before any request', async () => {
     const auth = createTestAuth()
     const fetch = stubFetch()
-    const rejection = auth.authFetch('https://api.example.com/me')
+    const rejection = auth.authFetch('/api/me')
     await expect(rejection).rejects.toBeInstanceOf(AuthError)
     await expect(rejection).rejects.toMatchObject({ code: 'login_required' })
     expect(fetch).not.toHaveBeenCalled()
@@ -267,7 +348,7 @@ describe('tokens', () => {
     vi.stubGlobal('fetch', async () => {
       throw refused
     })
-    await expect(auth.authFetch('https://api.example.com/me')).rejects.toMatchObject({
+    await expect(auth.authFetch('/api/me')).rejects.toMatchObject({
       code: 'network_error',
       cause: refused,
     })
@@ -277,15 +358,13 @@ describe('tokens', () => {
     vi.stubGlobal('fetch', async () => {
       throw abort
     })
-    await expect(
-      auth.authFetch('https://api.example.com/me', { signal: controller.signal }),
-    ).rejects.toBe(abort)
+    await expect(auth.authFetch('/api/me', { signal: controller.signal })).rejects.toBe(abort)
   })
 
   it('token reads wait while the state is loading, as core waits for the session', async () => {
     const auth = createTestAuth({ user: { sub: 'ada' }, status: 'loading' })
     const fetch = stubFetch()
-    const response = auth.authFetch('https://api.example.com/me')
+    const response = auth.authFetch('/api/me')
     const token = auth.getAccessToken()
     await Promise.resolve()
     expect(fetch).not.toHaveBeenCalled()

@@ -1,5 +1,9 @@
 // @latchkey/core/testing: an Auth for an app's unit tests, with no server and no browser APIs.
+// It refuses what the real client refuses, with the real client's own checks, so an app's tests
+// cannot pass where production fails.
+import { checkTokenTarget } from './authFetch.js'
 import { AuthError, type AuthErrorCode, type AuthErrorDetails } from './errors.js'
+import { AUTHORIZATION_PARAMS, checkMaxAge, checkParams, LOGOUT_PARAMS } from './extraParams.js'
 import type {
   Auth,
   GetAccessTokenOptions,
@@ -9,7 +13,7 @@ import type {
   RedirectResult,
   SilentLoginOptions,
 } from './index.js'
-import { sanitizeReturnTo } from './returnTo.js'
+import { sanitizeLogoutReturnTo, sanitizeReturnTo } from './returnTo.js'
 import { SIGNED_OUT, StateStore, type User } from './state.js'
 
 /**
@@ -47,6 +51,13 @@ export interface TestAuthOptions {
    * @default null (the page is no callback)
    */
   redirectResult?: RedirectResult | null
+  /**
+   * The origins `authFetch()` may send the test token to besides the page's own, as the app
+   * gives them to `createAuth({ apiOrigins })` (bare origins, such as `https://api.example.com`):
+   * a request anywhere else rejects with `origin_not_allowed`, as the real one does.
+   * @default [] (the page's origin only)
+   */
+  apiOrigins?: readonly string[]
 }
 
 /** Options of {@link TestAuth.signIn}. */
@@ -120,18 +131,28 @@ export interface TestAuth extends Auth {
  * (`getState()` returns the same frozen object until something changes; `subscribe()` returns its
  * unsubscribe function), and it fails with real {@link AuthError} instances.
  *
+ * Each method checks its arguments with the real client's own checks, so what production refuses
+ * the double refuses too, with the same {@link AuthError}:
+ *
  * - `login()` records its options and resolves without navigating (the real one leaves the page);
- *   a `returnTo` that is not a same-origin path rejects with `invalid_argument`, as it would.
+ *   a `returnTo` that is not a same-origin path, a `maxAge` that is not a whole number of seconds
+ *   0 or more, or `params` that set what only the SDK sets (`state`, `nonce`, `redirect_uri`,
+ *   ...) reject with `invalid_argument` (and the state turns `error`), as they would.
  * - `loginWithPopup()` and `loginSilently()` record their options and sign the test's user in
- *   (`loginSilently()` with `state.silent` set).
+ *   (`loginSilently()` with `state.silent` set); `loginWithPopup()` checks `maxAge` and `params`
+ *   as `login()` does.
  * - `handleRedirect()` records its URL and resolves with the `redirectResult` option (`null`).
  * - `getAccessToken()` resolves with {@link TEST_ACCESS_TOKEN}; `authFetch()` calls the global
  *   `fetch`, looked up at call time (so `vi.stubGlobal` or msw apply), with
- *   `Authorization: Bearer latchkey-test-token` and the rest of the request as given. Both reject
+ *   `Authorization: Bearer latchkey-test-token` and the rest of the request as given, only to the
+ *   page's origin and the `apiOrigins` option: another origin rejects with `origin_not_allowed`
+ *   before anything else (plain `http` too, except on loopback), as the real one does. Both reject
  *   with `login_required` when signed out, wait while the state is `loading` (as the real ones
  *   wait for the session to be restored), and `authFetch()` rejects with `network_error` when
  *   `fetch` does (an abort keeps fetch's own `AbortError`).
- * - `logout()` records its options and signs out.
+ * - `logout()` records its options and signs out; a `returnTo` on another origin, or `params`
+ *   setting `client_id`, `id_token_hint` or `post_logout_redirect_uri`, reject with
+ *   `invalid_argument` and change nothing, as they would.
  *
  * After {@link TestAuth.fail} every method but `logout()` rejects with that error until another
  * control is called. Every method records its call first, and changes the state synchronously
@@ -142,6 +163,7 @@ export interface TestAuth extends Auth {
  */
 export function createTestAuth(options: TestAuthOptions = {}): TestAuth {
   const testUser = options.user
+  const { apiOrigins = [] } = options
   const store = new StateStore(
     options.status === 'loading' ? { ...SIGNED_OUT, status: 'loading' } : SIGNED_OUT,
   )
@@ -212,6 +234,25 @@ export function createTestAuth(options: TestAuthOptions = {}): TestAuth {
     return TEST_ACCESS_TOKEN
   }
 
+  /** The real sign-in's checks of its options (`call` names the method in messages). */
+  function checkLogin(loginOptions: LoginOptions, call: string): void {
+    try {
+      if (loginOptions.returnTo !== undefined) {
+        sanitizeReturnTo(loginOptions.returnTo, page().origin, AuthError)
+      }
+      checkMaxAge(loginOptions.maxAge, AuthError)
+      checkParams(
+        `${call} params`,
+        loginOptions.params,
+        'invalid_argument',
+        AUTHORIZATION_PARAMS,
+        AuthError,
+      )
+    } catch (error) {
+      reject(error as AuthError)
+    }
+  }
+
   if (
     options.status === 'authenticated' ||
     (options.status === undefined && testUser !== undefined)
@@ -224,17 +265,12 @@ export function createTestAuth(options: TestAuthOptions = {}): TestAuth {
     async login(loginOptions = {}) {
       calls.login.push({ ...loginOptions })
       if (failure !== null) reject(failure)
-      if (loginOptions.returnTo !== undefined) {
-        try {
-          sanitizeReturnTo(loginOptions.returnTo, appOrigin(), AuthError)
-        } catch (error) {
-          reject(error as AuthError)
-        }
-      }
+      checkLogin(loginOptions, 'login()')
     },
     async loginWithPopup(popupOptions = {}) {
       calls.loginWithPopup.push({ ...popupOptions })
       if (failure !== null) reject(failure)
+      checkLogin(popupOptions, 'loginWithPopup()')
       signIn()
     },
     async loginSilently(silentOptions = {}) {
@@ -257,6 +293,8 @@ export function createTestAuth(options: TestAuthOptions = {}): TestAuth {
       return token()
     },
     async authFetch(input, init) {
+      // The URL first, before any token is asked for, as the real authFetch() checks it.
+      checkTokenTarget(input, page(), [page().origin, ...apiOrigins])
       const headers = new Headers(
         init?.headers ?? (input instanceof Request ? input.headers : undefined),
       )
@@ -275,6 +313,17 @@ export function createTestAuth(options: TestAuthOptions = {}): TestAuth {
     },
     async logout(logoutOptions = {}) {
       calls.logout.push({ ...logoutOptions })
+      // Checked before anything is cleared: a logout that throws has changed nothing.
+      if (logoutOptions.returnTo !== undefined) {
+        sanitizeLogoutReturnTo(logoutOptions.returnTo, page(), AuthError)
+      }
+      checkParams(
+        'logout() params',
+        logoutOptions.params,
+        'invalid_argument',
+        new Set([...LOGOUT_PARAMS, 'post_logout_redirect_uri']),
+        AuthError,
+      )
       store.set({ ...SIGNED_OUT })
     },
     getState: () => store.get(),
@@ -308,8 +357,8 @@ export function createTestAuth(options: TestAuthOptions = {}): TestAuth {
   }
 }
 
-/** The page's origin, for checking `returnTo`; a stand-in where tests run without a page. */
-function appOrigin(): string {
-  const origin = globalThis.location?.origin
-  return origin?.startsWith('http') ? origin : 'http://localhost'
+/** The page, for checking URLs; `http://localhost/` where tests run without one. */
+function page(): URL {
+  const href = globalThis.location?.href
+  return new URL(href?.startsWith('http') ? href : 'http://localhost/')
 }
