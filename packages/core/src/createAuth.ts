@@ -227,6 +227,10 @@ function browserAuth(cfg: ResolvedConfig, platform: Platform): Auth {
       tell('session_expired')
       ctx.mark(false)
     },
+    onRetry: (retry) => {
+      platform.onOnline(retry)
+      platform.onVisible(retry)
+    },
   })
 
   channel?.subscribe((message) => {

@@ -34,7 +34,11 @@ export interface Platform {
    * browser was signed in before, for the silent restore on load. Never a token.
    */
   flags: KeyValueStore
-  /** Runs `task` while holding the cross-tab lock `name` (Web Locks), one holder at a time. */
+  /**
+   * Runs `task` while holding the cross-tab lock `name` (Web Locks), one holder at a time; holders
+   * of different names never wait for each other (the refresh lock is held while the DPoP key's is
+   * taken).
+   */
   withLock<T>(name: string, task: () => Promise<T>): Promise<T>
   /** Opens a channel to the other tabs, or returns `null` where there is none. */
   openChannel(name: string): TabChannel | null
@@ -47,14 +51,21 @@ export interface Platform {
    * back/forward cache); returns the function that stops it.
    */
   onVisible(callback: () => void): () => void
+  /**
+   * Calls `callback` whenever the browser reports that the network is back (`online`), for the
+   * page's life: a refresh that failed offline is then tried again at once.
+   */
+  onOnline(callback: () => void): void
   /** Reports a degraded mode to the developer. */
   warn(message: string): void
 }
 
 /** The browser's implementations. Nothing here runs at import time, so SSR imports are safe. */
 export function browserPlatform(): Platform {
-  // Tabs of one origin share the in-tab queue when Web Locks are missing (old browsers).
-  let queue: Promise<unknown> = Promise.resolve()
+  // Without Web Locks (Safari < 15.4, Firefox < 96, some webviews) a queue per name, in this tab
+  // only (refresh.ts re-reads the session after its grant for the other tabs). A task that fails
+  // lets the next one run.
+  const queues: Record<string, Promise<unknown>> = {}
   return {
     fetch: (input, init) => globalThis.fetch(input, init),
     now: () => Date.now(),
@@ -65,12 +76,12 @@ export function browserPlatform(): Platform {
     tabStorage: webStorageStore(() => window.sessionStorage),
     flags: webStorageStore(() => window.localStorage, ''),
     withLock: (name, task) => {
-      if (typeof navigator !== 'undefined' && navigator.locks) {
-        // The DOM typing sees the callback's promise as the lock's value; the browser unwraps it.
-        return navigator.locks.request(name, task) as Promise<Awaited<ReturnType<typeof task>>>
-      }
-      const run = queue.then(task, task)
-      queue = run.catch(() => undefined)
+      // Missing also outside secure contexts (a plain-http host other than localhost).
+      const locks = globalThis.navigator?.locks
+      // The DOM typing sees the callback's promise as the lock's value; the browser unwraps it.
+      if (locks) return locks.request(name, task) as Promise<Awaited<ReturnType<typeof task>>>
+      const run = Promise.resolve(queues[name]).then(task)
+      queues[name] = run.catch(() => undefined)
       return run
     },
     openChannel: (name) => {
@@ -104,6 +115,7 @@ export function browserPlatform(): Platform {
         window.removeEventListener('pageshow', restored)
       }
     },
+    onOnline: (callback) => window.addEventListener('online', callback),
     warn: (message) => console.warn(message),
   }
 }

@@ -63,6 +63,11 @@ export interface RefresherDeps {
   onRefreshed(session: Session): void
   /** The session cannot continue (`session_expired`): it is cleared and the app told. */
   onEnded(error: AuthError): void
+  /**
+   * Calls `callback` when a back-off should end early: the network is back, or the page is shown
+   * again (a phone back from a tunnel must not wait out a minute's back-off).
+   */
+  onRetry(callback: () => void): void
 }
 
 /** Options of one refresh. */
@@ -79,7 +84,7 @@ export interface RefreshOptions {
  * serialises them, and inside it the stored session is re-read so a tab that waited reuses the
  * token the first tab obtained instead of spending the rotated refresh token a second time.
  * Failures that keep the session back off (1 s, doubling to 60 s) instead of sending one doomed
- * request per read.
+ * request per read, until `onRetry` calls back.
  */
 export function createRefresher(
   deps: RefresherDeps,
@@ -87,10 +92,14 @@ export function createRefresher(
   let inflight: Promise<Session> | undefined
   // The last failure that kept the session, for the refresh token it was made with.
   let failed: { token: string; error: AuthError; count: number; retryAt: number } | undefined
+  deps.onRetry(() => {
+    failed = undefined
+  })
 
   async function run(rejected: string | undefined): Promise<Session> {
     return deps.withLock(async () => {
-      const session = await deps.sessions.load()
+      // Strict: a copy other tabs may have rotated is never refreshed unread (session.ts).
+      const session = await deps.sessions.load(true)
       if (session === null) {
         deps.onAdopted(null)
         throw new AuthError(

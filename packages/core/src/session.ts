@@ -89,8 +89,9 @@ function isSession(value: unknown): value is Session {
 
 /**
  * Holds the session in memory and mirrors to IndexedDB the sessions `shouldPersist` accepts, so
- * that a reload or another tab finds them. Storage failures never reach the app: the store falls
- * back to memory and calls `onStorageError` once.
+ * that a reload or another tab finds them. Storage failures never reach the app (but for a
+ * refresh's read, see {@link SessionStore.load}): after a failed write the store keeps sessions in
+ * memory. Each failure calls `onStorageError` (createAuth reports the first).
  */
 export class SessionStore {
   #current: Session | null = null
@@ -101,7 +102,6 @@ export class SessionStore {
   readonly #key: string
   readonly #shouldPersist: (session: Session) => boolean
   readonly #onStorageError: (error: AuthError) => void
-  #reported = false
 
   /**
    * @param shared whether sessions may be stored at all (false for `storage: 'memory'`).
@@ -131,7 +131,7 @@ export class SessionStore {
     return this.#currentStored
   }
 
-  /** Whether this tab reads and writes IndexedDB (false in memory mode or after a failure). */
+  /** Whether this tab reads and writes IndexedDB (false in memory mode or after a failed write). */
   get shared(): boolean {
     return this.#shared
   }
@@ -139,14 +139,21 @@ export class SessionStore {
   /**
    * Reads the stored session (the one other tabs may have written) into this tab. A session kept
    * in this tab's memory only stays, unless a stored one replaces it.
+   *
+   * A failed read is reported, and this tab keeps what it holds, but keeps reading and writing
+   * storage: reads fail now and then (Safari drops connections), and a tab that stopped reading
+   * would refresh with a refresh token other tabs have already rotated.
+   * @param strict rejects with `storage_unavailable` when the read fails, for a refresh, which must
+   *   not spend a refresh token it could not check.
    */
-  async load(): Promise<Session | null> {
+  async load(strict?: boolean): Promise<Session | null> {
     if (!this.#shared) return this.#current
     let stored: unknown
     try {
       stored = await getRetrying(this.#kv, this.#key)
-    } catch (error) {
-      this.#degrade('could not be read', error)
+    } catch (cause) {
+      const error = this.#report('could not be read', cause)
+      if (strict) throw error
       return this.#current
     }
     if (isSession(stored)) {
@@ -202,15 +209,13 @@ export class SessionStore {
     this.#report(`${what}; this tab keeps the session in memory only, so a reload signs out`, cause)
   }
 
-  #report(what: string, cause: unknown): void {
-    if (this.#reported) return
-    this.#reported = true
-    this.#onStorageError(
-      new AuthError(
-        'storage_unavailable',
-        `The session store (IndexedDB) ${what}.`,
-        cause === undefined ? {} : { cause },
-      ),
+  #report(what: string, cause: unknown): AuthError {
+    const error = new AuthError(
+      'storage_unavailable',
+      `The session store (IndexedDB) ${what}.`,
+      cause === undefined ? {} : { cause },
     )
+    this.#onStorageError(error)
+    return error
   }
 }

@@ -102,6 +102,7 @@ export function fakeWorld(options: WorldOptions = {}) {
   let lastNonce: string | undefined
   let visible = true
   const visibleCallbacks = new Set<() => void>()
+  const onlineCallbacks = new Set<() => void>()
 
   async function idToken(sub: string, nonce?: string, aud = options.idTokenAud): Promise<string> {
     const seconds = Math.floor(now / 1000)
@@ -286,6 +287,9 @@ export function fakeWorld(options: WorldOptions = {}) {
         visibleCallbacks.add(callback)
         return () => visibleCallbacks.delete(callback)
       },
+      onOnline: (callback) => {
+        onlineCallbacks.add(callback)
+      },
       warn: (message) => warnings.push(message),
     }
     return {
@@ -348,6 +352,10 @@ export function fakeWorld(options: WorldOptions = {}) {
     setVisible(value: boolean) {
       visible = value
       if (value) for (const callback of visibleCallbacks) callback()
+    },
+    /** The browser reports the network is back (`online`), in every tab. */
+    goOnline() {
+      for (const callback of onlineCallbacks) callback()
     },
     revokeAll() {
       validRefreshTokens = new Set()

@@ -332,3 +332,105 @@ describe('logout()', () => {
     expect(world.revoked).toEqual(['rt-1'])
   })
 })
+
+describe('a failed read of the stored session', () => {
+  /** `world.storage`, except that reading the session fails while `reads.failing` is set. */
+  function flakySessionReads(world: World) {
+    const reads = { failing: false }
+    const storage: KeyValueStore = {
+      ...world.storage,
+      get: async (key) => {
+        if (key === SESSION && reads.failing) {
+          throw new DOMException('Connection to Indexed Database server lost.', 'UnknownError')
+        }
+        return world.storage.get(key)
+      },
+    }
+    return { storage, reads }
+  }
+
+  /** Tab A refreshes (rt-1 is spent) while tab B cannot read what A stored. */
+  async function rotatedUnseen(world: World) {
+    const a = await signIn(world)
+    const flaky = flakySessionReads(world)
+    const b = await openTab(world, {}, flaky.storage)
+    world.advance(250_000) // in the leeway
+    flaky.reads.failing = true
+    expect(await a.auth.getAccessToken()).toBe('at-2')
+    await settle() // B hears of the refresh, and fails to read it
+    return { a: a.auth, b: b.auth, reads: flaky.reads }
+  }
+
+  it('does not leave the tab on a copy another tab rotated: it reads storage again', async () => {
+    const world = fakeWorld()
+    const { a, b, reads } = await rotatedUnseen(world)
+    reads.failing = false
+    expect(await b.getAccessToken()).toBe('at-2')
+    expect(world.refreshRequests().map((body) => body.get('refresh_token'))).toEqual(['rt-1'])
+    // Nor does it keep the tab in memory for good: its next refresh is stored for the others.
+    world.advance(250_000)
+    expect(await b.getAccessToken()).toBe('at-3')
+    expect(await storedSession(world)).toMatchObject({ accessToken: 'at-3', refreshToken: 'rt-3' })
+    expect(await a.getAccessToken()).toBe('at-3')
+    expect(world.refreshRequests()).toHaveLength(2)
+  })
+
+  it('fails a refresh, keeping the session, instead of spending a refresh token it could not check', async () => {
+    const world = fakeWorld()
+    const { a, b, reads } = await rotatedUnseen(world)
+    const error = await rejection(b.getAccessToken())
+    expect(error).toMatchObject({ code: 'storage_unavailable', message: /could not be read/ })
+    expect(b.getState().status).toBe('authenticated')
+    expect(world.refreshRequests()).toHaveLength(1)
+    reads.failing = false
+    expect(await b.getAccessToken()).toBe('at-2')
+    expect(a.getState().status).toBe('authenticated')
+    expect(await storedSession(world)).toMatchObject({ refreshToken: 'rt-2' })
+  })
+})
+
+describe('the back-off after transient refresh failures', () => {
+  /** Signed in, the token expired, three refreshes failed offline: the next try is 4 s away. */
+  async function backedOff(world: World) {
+    const { auth } = await signIn(world)
+    world.advance(301_000)
+    world.faults.push('network', 'network', 'network')
+    for (const wait of [0, 1_000, 2_000]) {
+      world.advance(wait)
+      expect((await rejection(auth.getAccessToken())).code).toBe('network_error')
+    }
+    expect((await rejection(auth.getAccessToken())).code).toBe('network_error')
+    expect(world.refreshRequests()).toHaveLength(3)
+    return auth
+  }
+
+  it('ends when the browser reports the network is back', async () => {
+    const world = fakeWorld()
+    const auth = await backedOff(world)
+    world.goOnline()
+    expect(await auth.getAccessToken()).toBe('at-2')
+    expect(world.refreshRequests()).toHaveLength(4)
+    expect(auth.getState().status).toBe('authenticated')
+  })
+
+  it('ends when the page is shown again', async () => {
+    const world = fakeWorld()
+    const auth = await backedOff(world)
+    world.setVisible(false)
+    world.setVisible(true)
+    expect(await auth.getAccessToken()).toBe('at-2')
+    expect(world.refreshRequests()).toHaveLength(4)
+  })
+
+  it('starts again at 1 s when the network is back but the server is still unreachable', async () => {
+    const world = fakeWorld()
+    const auth = await backedOff(world)
+    world.goOnline()
+    world.faults.push('network')
+    expect((await rejection(auth.getAccessToken())).code).toBe('network_error')
+    await rejection(auth.getAccessToken())
+    expect(world.refreshRequests()).toHaveLength(4)
+    world.advance(1_000)
+    expect(await auth.getAccessToken()).toBe('at-2')
+  })
+})
