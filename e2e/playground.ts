@@ -21,6 +21,8 @@ export interface AuthServerConfig {
   dpopNonce: boolean
   /** The discovery document lists `dpop_signing_alg_values_supported`. */
   advertiseDpop: boolean
+  /** The server's HTML pages send `Cross-Origin-Opener-Policy: same-origin`. */
+  coop: boolean
 }
 
 /** The demo API's runtime settings (`/__playground/config` on the API). */
@@ -34,6 +36,7 @@ const DEFAULT_AUTH_SERVER_CONFIG: AuthServerConfig = {
   accessTokenTtl: 300,
   dpopNonce: false,
   advertiseDpop: true,
+  coop: false,
 }
 const DEFAULT_API_CONFIG: ApiConfig = { dpopNonce: false }
 

@@ -37,6 +37,13 @@ export interface AuthServerOptions {
    * @default true
    */
   advertiseDpop?: boolean
+  /**
+   * Send `Cross-Origin-Opener-Policy: same-origin` with the server's HTML pages (login, consent),
+   * as many hosted login pages do: a popup showing them loses its link to the app's window.
+   * `POST /__playground/config` switches it at runtime.
+   * @default false
+   */
+  coop?: boolean
 }
 
 /** The runtime-adjustable settings served by `GET` / `POST /__playground/config`. */
@@ -54,6 +61,8 @@ export interface PlaygroundConfig {
    * that discovers the server afresh sees a server without DPoP (proofs are still accepted).
    */
   advertiseDpop: boolean
+  /** Whether the server's HTML pages carry `Cross-Origin-Opener-Policy: same-origin`. */
+  coop: boolean
 }
 
 /** One POST to the token endpoint, as reported by `GET /__playground/stats`. */
@@ -105,6 +114,7 @@ export async function startAuthServer(options: AuthServerOptions): Promise<AuthS
     accessTokenTtl: options.accessTokenTtl ?? 300,
     dpopNonce: options.dpopNonce ?? false,
     advertiseDpop: options.advertiseDpop ?? true,
+    coop: options.coop ?? false,
   }
   const tokenRequests: TokenRequestRecord[] = []
   const serviceKey = await serviceClientKey()
@@ -236,6 +246,7 @@ export async function startAuthServer(options: AuthServerOptions): Promise<AuthS
     }
     // The built-in pages pull a web font from Google; the playground must work offline and
     // a stalled stylesheet would delay the page's load event in e2e tests.
+    if (config.coop && ctx.response.is('html')) ctx.set('Cross-Origin-Opener-Policy', 'same-origin')
     if (ctx.response.is('html') && typeof ctx.body === 'string') {
       ctx.body = ctx.body.replace(/@import url\(https:\/\/fonts\.googleapis\.com[^)]*\);?/g, '')
     }
@@ -292,13 +303,14 @@ function updateConfig(config: PlaygroundConfig, body: unknown): string | undefin
   if (typeof body !== 'object' || body === null || Array.isArray(body)) {
     return 'body must be a JSON object'
   }
-  const { accessTokenTtl, dpopNonce, advertiseDpop } = body as Record<string, unknown>
+  const { accessTokenTtl, dpopNonce, advertiseDpop, coop } = body as Record<string, unknown>
   if (dpopNonce !== undefined && typeof dpopNonce !== 'boolean') {
     return 'dpopNonce must be true or false'
   }
   if (advertiseDpop !== undefined && typeof advertiseDpop !== 'boolean') {
     return 'advertiseDpop must be true or false'
   }
+  if (coop !== undefined && typeof coop !== 'boolean') return 'coop must be true or false'
   if (accessTokenTtl !== undefined) {
     // oidc-provider requires a positive safe integer number of seconds.
     if (
@@ -312,6 +324,7 @@ function updateConfig(config: PlaygroundConfig, body: unknown): string | undefin
   }
   if (dpopNonce !== undefined) config.dpopNonce = dpopNonce
   if (advertiseDpop !== undefined) config.advertiseDpop = advertiseDpop
+  if (coop !== undefined) config.coop = coop
   return undefined
 }
 

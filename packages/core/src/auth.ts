@@ -32,7 +32,9 @@ export interface LoginOptions {
 export interface PopupLoginOptions extends Omit<LoginOptions, 'returnTo'> {
   /**
    * How long to wait for the user to finish in the popup, in milliseconds, before failing with
-   * `timeout` (the popup is then closed).
+   * `timeout` (the popup is then closed, unless the server's `Cross-Origin-Opener-Policy` cut it
+   * off from this window). Also how long a popup the user closed keeps the call waiting, since
+   * that cannot be told from such a cut.
    * @default 300000 (5 minutes)
    */
   timeoutMs?: number
@@ -95,8 +97,16 @@ export interface Auth {
    * The popup goes through the redirect URI, whose page calls {@link Auth.handleRedirect}: that
    * hands the response to this window, which validates it and exchanges the code as for
    * {@link Auth.login}. Resolves once signed in.
-   * @throws {@link AuthError} `popup_blocked` (nothing stored), `popup_closed` (the user closed it),
-   *   `timeout`, `authorization_denied`, and what {@link Auth.handleRedirect} throws.
+   *
+   * Closing the popup cannot be detected once it shows the authorization server: a page there
+   * with `Cross-Origin-Opener-Policy` cuts it off from this window, which then reads it as closed
+   * while the user is still signing in (its answer comes on a `BroadcastChannel`). So the call
+   * waits for the answer, for `timeoutMs`, or for a new `loginWithPopup()` in this page, which
+   * takes over: this call then settles as that one does.
+   * @throws {@link AuthError} `popup_blocked` (nothing stored), `popup_closed` (closed before it
+   *   was sent to the server), `timeout`, `authorization_denied` (also the user's cancel at the
+   *   server), `network_error` (also when the popup's code, loaded on demand, cannot be fetched:
+   *   the popup is then closed), and what {@link Auth.handleRedirect} throws.
    */
   loginWithPopup(options?: PopupLoginOptions): Promise<void>
   /**

@@ -148,9 +148,30 @@ export async function completeCallback(ctx: AuthContext, url: URL): Promise<Redi
 /**
  * How the response in `url` comes back (see {@link Transaction.relay}), without taking its
  * transaction: `undefined` for a sign-in this page completes itself.
+ *
+ * A page that cannot read the transaction but has a same-origin opener (a popup) or parent (an
+ * iframe) hands the response back too: without IndexedDB the transaction is in the opener's
+ * sessionStorage, which a popup copied when it opened, before the sign-in stored it. The window
+ * that receives it accepts it only for its own pending sign-in, and validates it.
  */
-export function relayOf(ctx: AuthContext, url: URL): Promise<Transaction['relay']> {
-  return transactionsOf(ctx).relayOf(url.searchParams.get('state') ?? '')
+export async function relayOf(ctx: AuthContext, url: URL): Promise<Transaction['relay']> {
+  const transaction = await transactionsOf(ctx).find(url.searchParams.get('state') ?? '')
+  if (transaction !== undefined) return transaction.relay
+  if (typeof window === 'undefined') return undefined
+  if (window.name === POPUP_NAME && sameOrigin(window.opener)) return 'popup'
+  return window.parent !== window && sameOrigin(window.parent) ? 'frame' : undefined
+}
+
+/** The name `openPopupNow()` gives the popup (popupWindow.ts, which loads first: not imported). */
+const POPUP_NAME = 'latchkey-sign-in'
+
+/** Whether `other` is a window on this page's origin (reading a cross-origin one throws). */
+function sameOrigin(other: Window | null): boolean {
+  try {
+    return other !== null && other.location.origin === window.location.origin
+  } catch {
+    return false
+  }
 }
 
 /** Classifies a failed authorization response check. */

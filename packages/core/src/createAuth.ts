@@ -383,7 +383,10 @@ function browserAuth(cfg: ResolvedConfig, platform: Platform): Auth {
             'The browser blocked the popup: call loginWithPopup() right in a click handler, or use login().',
           )
         }
-        await (await import('./popup.js')).popupLogin(ctx, popup, options)
+        // Without its code (offline, a redeploy) the empty popup would stay open: it is closed.
+        const flow = load(import('./popup.js'), 'loginWithPopup()')
+        flow.catch(() => popup.close())
+        await (await flow).popupLogin(ctx, popup, options)
       }, 'loginWithPopup()')
     },
     loginSilently: (options = {}) =>

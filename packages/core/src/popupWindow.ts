@@ -3,7 +3,8 @@
 
 /**
  * Opens an empty popup for {@link Auth.loginWithPopup}; `null` when the browser blocked it. Here
- * rather than in the popup module, which loads only after this has run.
+ * rather than in the popup module, which loads only after this has run. Its name tells the
+ * callback page it is the sign-in popup (`relayOf` in callback.ts).
  */
 export function openPopupNow(): Window | null {
   return window.open('', 'latchkey-sign-in', 'popup,width=500,height=650')

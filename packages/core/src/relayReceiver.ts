@@ -45,48 +45,37 @@ export interface RelayWait extends RelayExpectation {
   source: Window
   scopeKey: string
   timeoutMs: number
-  /** Whether the popup was closed (checked twice a second); absent for an iframe. */
-  closed?: () => boolean
+  /** Ends the wait early: it rejects with the signal's `reason`. */
+  signal?: AbortSignal
   /** The SDK's error class (from the context's kit). */
   AuthError: typeof AuthError
 }
 
 /**
  * Waits for the response to the pending sign-in, from its window by `postMessage` or on the relay
- * channel.
- * @throws {@link AuthError} `popup_closed` within a second of the popup closing without an
- *   answer, `timeout` after `timeoutMs`.
+ * channel. It does not watch whether a popup is `closed`: a popup on a page with
+ * `Cross-Origin-Opener-Policy` reads as closed to this window while the user is still signing in
+ * there, and its answer then comes on the channel.
+ * @throws {@link AuthError} `timeout` after `timeoutMs`; the signal's `reason` when it aborts.
  */
 export function receiveRelay(wait: RelayWait): Promise<URL> {
   return new Promise((resolve, reject) => {
     const channel = new BroadcastChannel(relayChannel(wait.scopeKey))
-    let closedSeen = false
-    const done = (url: URL | undefined, error?: AuthError) => {
+    const { signal } = wait
+    const done = (url: URL | undefined, error?: unknown) => {
       if (url === undefined && error === undefined) return
       window.removeEventListener('message', onMessage)
+      signal?.removeEventListener('abort', onAbort)
       channel.close()
-      clearInterval(poll)
       clearTimeout(timer)
       if (url !== undefined) resolve(url)
       else reject(error)
     }
     const onMessage = (event: MessageEvent) => done(relayedUrl(event, wait))
+    const onAbort = () => done(undefined, signal?.reason)
     window.addEventListener('message', onMessage)
     channel.onmessage = (event) => done(relayedUrl(event, { ...wait, source: undefined }))
-    // A popup that closes itself after answering: its message may still be on its way, so the
-    // closing counts only on the next check.
-    const poll = setInterval(() => {
-      if (closedSeen) {
-        done(
-          undefined,
-          new wait.AuthError(
-            'popup_closed',
-            'The sign-in popup was closed before the sign-in finished.',
-          ),
-        )
-      }
-      closedSeen = wait.closed?.() === true
-    }, 500)
+    signal?.addEventListener('abort', onAbort)
     const timer = setTimeout(
       () =>
         done(
@@ -98,5 +87,6 @@ export function receiveRelay(wait: RelayWait): Promise<URL> {
         ),
       wait.timeoutMs,
     )
+    if (signal?.aborted) onAbort()
   })
 }

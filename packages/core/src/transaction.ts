@@ -69,10 +69,10 @@ export class TransactionStore {
     return { kind: 'missing', otherPending: others.length > 0 }
   }
 
-  /** How the response to `state` comes back (see {@link Transaction.relay}), without taking it. */
-  async relayOf(state: string): Promise<Transaction['relay']> {
+  /** The transaction for `state` without taking it; `undefined` when none can be read. */
+  async find(state: string): Promise<Transaction | undefined> {
     const transaction = await this.#kv.get<Transaction>(this.#prefix + state).catch(() => undefined)
-    return isTransaction(transaction) ? transaction.relay : undefined
+    return isTransaction(transaction) ? transaction : undefined
   }
 
   /** Deletes transactions older than their lifetime (and unreadable ones). */
