@@ -1,6 +1,7 @@
 // The demos' flow inspector (playground/inspector), in the React demo: a redirect sign-in and an API
 // call listed step by step across the round trip to the authorization server, with every secret
-// of the flow shortened, on screen and at rest. Also makes the docs' screenshot of the panel.
+// of the flow shortened, on screen and at rest, and nothing of a form an app sends to its own API.
+// Also makes the docs' screenshot of the panel.
 import { fileURLToPath } from 'node:url'
 import { expect, type Page, test } from '@playwright/test'
 import { API, consentAt, expectInspectorSteps, ISSUER, SIGN_IN_STEPS } from './playground.js'
@@ -123,3 +124,48 @@ async function recordSessionStorageAtLoad(page: Page): Promise<void> {
     Object.assign(window, { sessionStorageAtLoad: Object.entries(sessionStorage).join('\n') })
   })
 }
+
+test('the flow inspector never shows, nor keeps, the form an app sends to its API through authFetch', async ({
+  page,
+}) => {
+  const SPA = 'http://localhost:5173'
+  // A password change, sent as a form, as an account page would send it.
+  const form = { current_password: 'correct-horse-battery', new_password: 'Tr0ub4dor-staple-42' }
+  await recordSessionStorageAtLoad(page)
+  await page.goto(`${SPA}/`)
+  await page.getByTestId('login').click()
+  await page.waitForURL(`${ISSUER}/**`)
+  await consentAt(page, `inspector-form-${Date.now()}`, SPA)
+  await expect(page.getByTestId('status')).toHaveText('authenticated')
+
+  const status = await page.evaluate(
+    async ({ url, fields }) => {
+      const response = await window.latchkey.authFetch(url, {
+        method: 'POST',
+        body: new URLSearchParams(fields),
+      })
+      return response.status
+    },
+    { url: `${API}/api/me`, fields: form },
+  )
+  expect(status).toBeGreaterThan(0)
+  await expectInspectorSteps(page, [...SIGN_IN_STEPS, 'api_request', 'api_response'])
+  // The sign-in's own form, at the server's token endpoint, is still shown.
+  const panel = page.getByRole('region', { name: 'Flow inspector' })
+  await expect(panel.locator('[data-step=token_request]')).toContainText('authorization_code')
+
+  // A reload carries the steps across in sessionStorage.
+  await page.reload()
+  await expect(page.getByTestId('status')).toHaveText('authenticated')
+  await expectInspectorSteps(page, ['api_request', 'api_response'])
+  const onScreen = (await panel.textContent()) ?? ''
+  const atLoad = await page.evaluate(
+    () => (window as unknown as { sessionStorageAtLoad: string }).sessionStorageAtLoad,
+  )
+  expect(atLoad, 'the steps crossed the reload in sessionStorage').toContain('"step":"api_request"')
+  for (const [name, value] of Object.entries(form)) {
+    expect(onScreen, `the panel shows ${name}`).not.toContain(value)
+    expect(atLoad, `sessionStorage held ${name}`).not.toContain(value)
+    expect(atLoad, `sessionStorage held the field ${name}`).not.toContain(name)
+  }
+})
