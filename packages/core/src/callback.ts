@@ -19,7 +19,9 @@ import { type TakeResult, type Transaction, transactionsOf } from './transaction
 export async function completeCallback(ctx: AuthContext, url: URL): Promise<RedirectResult> {
   const { cfg, client, kit } = ctx
   const { AuthError, oauth } = kit
-  ctx.loading()
+  // A signed-in page stays shown while a new sign-in (a popup or silent one, a step-up) completes:
+  // `loading` would unmount what a protected route renders, and input typed there.
+  if (ctx.sessions.current === null) ctx.loading()
   const params = url.searchParams
   const defect = callbackDefect(params, kit.RESPONSE_PARAMS)
   const ambiguous = () =>

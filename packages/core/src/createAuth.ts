@@ -47,16 +47,27 @@ function browserAuth(cfg: ResolvedConfig, platform: Platform): Auth {
   // through the inspector's fetch, and the flows report the other steps through `emit`. Without
   // its module (a failed load) the SDK works on, silently.
   const { onEvent, multiTenant } = cfg
+  // Delegated, never copied: a class-based Platform keeps its prototype's methods, and they run on
+  // the object itself (private fields included) also when the SDK passes one on alone.
+  const given = platform
+  const delegate = (fetch?: Platform['fetch']): Platform =>
+    new Proxy(given, {
+      get(target, key: keyof Platform) {
+        const value = (key === 'fetch' && fetch) || target[key]
+        return typeof value === 'function' ? value.bind(target) : value
+      },
+    })
+  platform = delegate()
   let emit: AuthContext['emit']
   if (onEvent) {
-    const given = platform
+    const bound = platform
     const inspector: Promise<Partial<Inspector> & Pick<Inspector, 'fetch'>> = import(
       './events.js'
     ).then(
-      (module) => module.inspector(onEvent, given),
-      () => given,
+      (module) => module.inspector(onEvent, bound),
+      () => bound,
     )
-    platform = { ...given, fetch: async (input, init) => (await inspector).fetch(input, init) }
+    platform = delegate(async (input, init) => (await inspector).fetch(input, init))
     emit = (event) => void inspector.then((inspector) => inspector.emit?.(event))
   }
   const client: oauth.Client = {
@@ -102,8 +113,10 @@ function browserAuth(cfg: ResolvedConfig, platform: Platform): Auth {
     (session) => (session.dpopJkt !== undefined ? keys.persistent : cfg.storage === 'indexeddb'),
     reportStorage,
   )
+  // The callback page is `loading` until handleRedirect() settles (see settleCallback).
+  const onCallback = isCallbackUrl(platform.currentUrl(), cfg.redirectUrl)
   const store = new StateStore(
-    sessions.shared || cfg.silentLogin !== false
+    sessions.shared || cfg.silentLogin !== false || onCallback
       ? { ...SIGNED_OUT, status: 'loading' }
       : SIGNED_OUT,
   )
@@ -171,7 +184,7 @@ function browserAuth(cfg: ResolvedConfig, platform: Platform): Auth {
       // Only apps that sign in through a multi-tenant issuer load its check.
       acceptTenants: multiTenant
         ? async (as, issuer) =>
-            (await import('./multiTenant.js')).acceptTenants(
+            (await load(import('./multiTenant.js'), 'Discovery')).acceptTenants(
               as,
               issuer,
               multiTenant,
@@ -264,19 +277,43 @@ function browserAuth(cfg: ResolvedConfig, platform: Platform): Auth {
     }
     return session
   })()
-  // Then, when nothing was kept but this browser was signed in before, one silent sign-in.
-  const restored = ready.then(async (session) => {
-    if (
-      session === null &&
-      cfg.silentLogin !== false &&
-      !isCallbackUrl(platform.currentUrl(), cfg.redirectUrl) &&
-      (await platform.flags.get(markerKey).catch(() => undefined)) !== undefined &&
-      (await (await import('./silentLogin.js')).restoreSilently(ctx))
-    ) {
-      return
+  // Then, when nothing was kept but this browser was signed in before, one silent sign-in. Its
+  // code failing to load settles the state too (`network_error`): nothing waits for ever.
+  const restored = ready
+    .then(async (session) => {
+      if (
+        onCallback ||
+        (session === null &&
+          cfg.silentLogin !== false &&
+          (await platform.flags.get(markerKey).catch(() => undefined)) !== undefined &&
+          (await (
+            await load(import('./silentLogin.js'), 'The silent sign-in on load')
+          ).restoreSilently(ctx)))
+      ) {
+        return
+      }
+      show(sessions.current ?? session)
+    })
+    .catch(() => undefined)
+
+  // On the callback page the state stays `loading` until handleRedirect() settles: an app that
+  // answers "not loading and signed out" with login() must not leave for the server in the middle
+  // of the exchange. A page that only relayed the response to the window that started the sign-in
+  // (handleRedirect() resolved `null` there) then starts no login: in a hidden iframe that would be
+  // a full, visible login.
+  let relayed = false
+  function settleCallback(result: Promise<RedirectResult | null>): Promise<RedirectResult | null> {
+    if (onCallback) {
+      void result
+        .catch(() => undefined)
+        .then(async (done) => {
+          relayed ||= done === null
+          await restored
+          if (store.get().status === 'loading') show(sessions.current)
+        })
     }
-    show(sessions.current ?? session)
-  })
+    return result
+  }
 
   /**
    * A module loaded on demand. Failing to load it (offline, or a deploy that replaced the app's
@@ -369,7 +406,7 @@ function browserAuth(cfg: ResolvedConfig, platform: Platform): Auth {
     login: (options = {}) =>
       run(async () => {
         await loggingOut
-        if (leaving) return
+        if (leaving || relayed) return
         const request = await load(import('./authorizationRequest.js'), 'login()')
         platform.navigate((await request.startAuthorization(ctx, options)).url)
       }, 'login()'),
@@ -391,10 +428,11 @@ function browserAuth(cfg: ResolvedConfig, platform: Platform): Auth {
     },
     loginSilently: (options = {}) =>
       run(
-        async () => (await import('./silentLogin.js')).silentLogin(ctx, options),
+        async () =>
+          (await load(import('./silentLogin.js'), 'loginSilently()')).silentLogin(ctx, options),
         'loginSilently()',
       ),
-    handleRedirect,
+    handleRedirect: (url) => settleCallback(handleRedirect(url)),
     getAccessToken: async (options = {}) => (await validSession(options.forceRefresh)).accessToken,
     authFetch: createAuthFetch({
       fetch: platform.fetch,
