@@ -84,7 +84,9 @@ export interface Auth {
    * Starts Authorization Code + PKCE: stores a one-time transaction and navigates to the
    * authorization endpoint. The returned promise settles once navigation has started. Called while
    * {@link Auth.logout} takes the page to the server's end-session endpoint (e.g. by a protected
-   * page that answers `unauthenticated`), it waits for the logout and starts nothing.
+   * page that answers `unauthenticated`), it waits for the logout and starts nothing. Nor does it
+   * start anything in a page that handed an authorization response to the window that started the
+   * sign-in (a popup's or a hidden iframe's callback page): there it resolves at once.
    * @throws {@link AuthError} `invalid_argument` (bad `returnTo`, `maxAge` or `params`), `discovery_failed`,
    *   `issuer_mismatch`, `storage_unavailable`, `network_error` (also when the sign-in code, loaded
    *   on demand, cannot be fetched).
@@ -96,7 +98,8 @@ export interface Auth {
    * handler: the popup is opened synchronously, before anything is awaited, or browsers block it.
    * The popup goes through the redirect URI, whose page calls {@link Auth.handleRedirect}: that
    * hands the response to this window, which validates it and exchanges the code as for
-   * {@link Auth.login}. Resolves once signed in.
+   * {@link Auth.login}. Resolves once signed in. A user who is signed in already stays
+   * `authenticated` meanwhile (a step-up with `maxAge: 0` keeps the page rendered).
    *
    * Closing the popup cannot be detected once it shows the authorization server: a page there
    * with `Cross-Origin-Opener-Policy` cuts it off from this window, which then reads it as closed
@@ -112,9 +115,11 @@ export interface Auth {
   /**
    * Signs in without any visible navigation: the authorization request goes with `prompt=none`
    * through a hidden iframe, which is removed afterwards in every case. Resolves once signed in
-   * when the server still has a session (with consent) for the user.
+   * when the server still has a session (with consent) for the user. A user who is signed in
+   * already stays `authenticated` meanwhile.
    * @throws {@link AuthError} `login_required` when the server needs the user (it answered
-   *   `login_required`, `interaction_required`, `consent_required`, ...), `timeout`, and what
+   *   `login_required`, `interaction_required`, `consent_required`, ...), `timeout`,
+   *   `network_error` (also when its code, loaded on demand, cannot be fetched), and what
    *   {@link Auth.handleRedirect} throws.
    * @see {@link https://openid.net/specs/openid-connect-core-1_0.html#AuthRequest | OpenID Connect Core 3.1.2.1 (prompt=none)}
    */
@@ -126,7 +131,8 @@ export interface Auth {
    * Calling it again for the same URL returns the first call's result without a second exchange.
    * In the popup of {@link Auth.loginWithPopup} or the iframe of {@link Auth.loginSilently} it
    * hands the response to the window that started the sign-in instead (which validates it and
-   * exchanges the code), closes the popup, and resolves with `null`.
+   * exchanges the code), closes the popup, and resolves with `null`; that page then starts no
+   * {@link Auth.login}. On the callback page the state stays `loading` until this settles.
    * @param url the callback URL @default `window.location.href`
    * @throws {@link AuthError} `state_mismatch`, `transaction_missing`, `issuer_mismatch`,
    *   `authorization_denied`, `invalid_callback`, `token_request_failed`, `id_token_invalid`,

@@ -33,7 +33,8 @@ import { refreshGrant } from './tokenEndpoint.js'
  * browser), and every method rejects with `browser_required`.
  * @param config the client's settings, see {@link AuthConfig}.
  * @param platform replaces the browser's side effects (fetch, storage, clock, navigation, locks);
- *   for tests and non-browser hosts.
+ *   for tests and non-browser hosts. Its methods are always called on it, so a class instance
+ *   (methods on its prototype, private fields) works as an object literal does.
  * @throws {@link AuthError} `config_invalid` with a message naming the option to fix.
  */
 export function createAuth(config: AuthConfig, platform?: Platform): Auth {

@@ -1,6 +1,20 @@
 import type { AuthError } from './errors.js'
 
-/** Where the SDK is in its life cycle. */
+/**
+ * Where the SDK is in its life cycle.
+ *
+ * - `loading` from `createAuth()` until the session is restored: read from storage, or by the
+ *   silent sign-in on load. On the callback page it stays `loading` until
+ *   {@link Auth.handleRedirect} settles, so a page that answers "not loading and not signed in"
+ *   with `login()` never leaves for the server in the middle of the exchange. A part of the SDK
+ *   loaded on demand that cannot be fetched settles it too, as `error` with `network_error`.
+ * - `authenticated` while a session is kept. A new sign-in (a popup, a silent one, a step-up with
+ *   `maxAge: 0`) completes without leaving it, so a protected page stays rendered; if it fails,
+ *   the user stays signed in and `error` holds the failure.
+ * - `unauthenticated` when nobody is signed in; `error` when signing in or restoring failed with
+ *   nobody signed in (see {@link AuthState.error}). A sign-in completed from either passes through
+ *   `loading`.
+ */
 export type AuthStatus = 'loading' | 'authenticated' | 'unauthenticated' | 'error'
 
 /** The validated ID-token claims of the signed-in user. */
