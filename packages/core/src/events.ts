@@ -307,7 +307,11 @@ export function inspector(
         : typeof body === 'string' && /urlencoded/.test(headers.get('content-type') ?? '')
           ? new URLSearchParams(body)
           : undefined
-    const kind: Kind = new URL(url).pathname.includes('/.well-known/')
+    // The two metadata documents discovery reads (RFC 8414 section 3, OpenID Connect Discovery
+    // section 4): only their answers name the endpoints whose forms are shown.
+    const kind: Kind = /\/\.well-known\/(openid-configuration|oauth-authorization-server)/.test(
+      new URL(url).pathname,
+    )
       ? 'discovery'
       : form?.has('grant_type')
         ? 'token'

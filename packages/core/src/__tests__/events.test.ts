@@ -427,6 +427,26 @@ describe('inspector', () => {
     })
   })
 
+  it("learns the server's endpoints from discovery only, not from an app's own .well-known", async () => {
+    const events: AuthEvent[] = []
+    const { fetch } = await discovered(
+      events,
+      answer({ password_endpoint: 'https://api.example.com/password' }),
+    )
+    await fetch('https://api.example.com/.well-known/app-config')
+    await fetch('https://api.example.com/password', {
+      method: 'POST',
+      body: new URLSearchParams({ new_password: 'battery-staple-42' }),
+    })
+    expect(events.map((event) => event.step)).toEqual([
+      'api_request',
+      'api_response',
+      'api_request',
+      'api_response',
+    ])
+    expect(JSON.stringify(events)).not.toContain('battery-staple-42')
+  })
+
   it('passes every text of an event through `redact`, a secret echoed by the server included', async () => {
     const events: AuthEvent[] = []
     const secret = 'the-client-secret'
