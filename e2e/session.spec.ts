@@ -239,6 +239,42 @@ for (const failure of ['HTTP 500', 'dropped connection'] as const) {
   })
 }
 
+test('5c. a refresh that failed offline is sent as soon as the network is back, not after its back-off', async ({
+  page,
+  context,
+}) => {
+  await asBackgroundTabs(context) // hidden: only the network's return may end the back-off
+  await setAccessTokenTtl(4)
+  await signIn(page, `offline-${Date.now()}`)
+  const before = (await refreshTokenRequests()).length
+  await waitForTokenToAge(page, { expired: true })
+
+  await context.setOffline(true)
+  // Three failed refreshes in a row: the next one would wait 4 s.
+  for (const wait of [0, 1_100, 2_100]) {
+    await page.waitForTimeout(wait)
+    await callApi(page)
+    await expect(page.getByTestId('api-result')).toHaveText('Refused: network_error')
+  }
+  await expect(page.getByTestId('status')).toHaveText('authenticated')
+
+  // Listening before the network comes back, so the event is not missed.
+  await page.evaluate(() => {
+    const events = window as unknown as { onlineSeen: Promise<boolean> }
+    events.onlineSeen = new Promise((resolve) =>
+      addEventListener('online', () => resolve(navigator.onLine)),
+    )
+  })
+  await context.setOffline(false)
+  const online = page.evaluate(
+    () => (window as unknown as { onlineSeen: Promise<boolean> }).onlineSeen,
+  )
+  expect(await online, 'the browser reports the network is back').toBe(true)
+  await callApi(page)
+  await expect(page.getByTestId('api-result')).toContainText('HTTP 200')
+  expect(await refreshesSince(before)).toEqual([['refresh_token', 200]])
+})
+
 test('6a. with IndexedDB unavailable, sign-in works in memory without an uncaught error', async ({
   page,
   context,
