@@ -63,7 +63,7 @@ async function attemptLogin(
   try {
     const request = await startAuthorization(ctx, login, 'popup')
     state = request.state
-    signal.throwIfAborted()
+    if (signal.aborted) throw signal.reason
     // Still this app's blank page, which nothing can cut off from here: closed means closed.
     if (popup.closed) {
       throw new ctx.kit.AuthError(
