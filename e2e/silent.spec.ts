@@ -5,6 +5,7 @@
 import { type BrowserContext, expect, type Page, test } from '@playwright/test'
 import {
   API,
+  finishLogin,
   ISSUER,
   readStoredSession,
   recordMainFrameNavigations,
@@ -12,6 +13,7 @@ import {
   SPA,
   setAuthServerConfig,
   signIn,
+  startLogin,
   tokenRequests,
 } from './playground.js'
 import { storedEntries } from './storage.js'
@@ -315,4 +317,59 @@ test('a server that never answers in the iframe fails loginSilently() with timeo
   await expect(page.getByTestId('status')).not.toHaveText('authenticated')
   expect(await tokenRequestsSince(before)).toEqual([])
   expect(page.url()).toBe(`${SPA}/`)
+})
+
+test('the callback page shows loading until the sign-in completes, never signed out in between', async ({
+  page,
+}) => {
+  await startLogin(page)
+  await recordStatuses(page) // from the callback page on
+  await finishLogin(page, `callback-${Date.now()}`)
+
+  // An app that answers "not loading and signed out" with login() would have left mid-exchange.
+  expect(await statusHistory(page)).toEqual(['loading', 'authenticated'])
+})
+
+test('when the silent sign-in code cannot be loaded, a reload settles with network_error instead of loading for ever', async ({
+  page,
+  context,
+}) => {
+  await signInWithBearer(page, `offline-${Date.now()}`)
+  // As offline, or after a deploy removed the old chunks.
+  await page.route(/\/silentLogin[^/]*\.(ts|js)(\?|$)/, (route) =>
+    route.abort('internetdisconnected'),
+  )
+  const pageErrors: string[] = []
+  page.on('pageerror', (error) => pageErrors.push(error.message))
+  const { authorizations, framesAttached } = watchSilentSignIn(context, page)
+  const before = (await tokenRequests()).length
+
+  await page.reload()
+
+  await expect(page.getByTestId('status')).toHaveText('error')
+  await expect(page.getByTestId('error-code')).toHaveText('network_error')
+  // Every method rejects with an AuthError, not the browser's bare TypeError.
+  const outcomes = await page.evaluate(() =>
+    Promise.all(
+      [
+        () => window.latchkey.getAccessToken(),
+        () => window.latchkey.authFetch('/'),
+        () => window.latchkey.loginSilently(),
+      ].map((call) =>
+        call().then(
+          () => 'resolved',
+          (error: { name?: string; code?: string }) => `${error.name}: ${error.code}`,
+        ),
+      ),
+    ),
+  )
+  expect(outcomes).toEqual([
+    'AuthError: login_required',
+    'AuthError: login_required',
+    'AuthError: network_error',
+  ])
+  expect(authorizations).toEqual([])
+  expect(framesAttached).toEqual([])
+  expect(await tokenRequestsSince(before)).toEqual([])
+  expect(pageErrors, 'no unhandled rejection').toEqual([])
 })
