@@ -139,3 +139,36 @@ test('a user who cancels at the server sees why on the callback page, and no new
   await page.waitForURL(`${REACT_APP}/`)
   await expect(page.getByTestId('login')).toBeVisible()
 })
+
+test('a silent sign-in while signed in keeps the protected page mounted, with what it shows', async ({
+  page,
+}) => {
+  const user = `react-again-${Date.now()}`
+  await page.goto(`${REACT_APP}/protected`)
+  await page.waitForURL(`${ISSUER}/**`)
+  await consentAt(page, user, REACT_APP)
+  await page.waitForURL(`${REACT_APP}/protected`)
+  await page.getByTestId('call-api').click()
+  await expect(page.getByTestId('api-result')).toContainText('HTTP 200')
+  // A mark on the rendered page: <RequireAuth> swapping to its fallback would unmount it.
+  await page.getByTestId('claims').evaluate((node) => {
+    node.dataset.kept = 'yes'
+  })
+  const since = (await tokenRequests()).length
+
+  // The app's own client (the module main.tsx imports), as a step-up button would call it.
+  const statuses = await page.evaluate(async (path) => {
+    const { auth } = (await import(path)) as typeof import('../playground/react/src/auth.js')
+    const seen: string[] = []
+    const stop = auth.subscribe((state) => seen.push(state.status))
+    await auth.loginSilently()
+    stop()
+    return seen
+  }, '/src/auth.ts')
+
+  expect(statuses).not.toContain('loading')
+  expect(await tokenRequestsSince(since)).toEqual([['authorization_code', 200]])
+  await expect(page.getByTestId('claims')).toHaveAttribute('data-kept', 'yes')
+  await expect(page.getByTestId('api-result')).toContainText('HTTP 200')
+  await expect(page.getByTestId('redirecting')).toBeHidden()
+})

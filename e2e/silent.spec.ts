@@ -373,3 +373,34 @@ test('when the silent sign-in code cannot be loaded, a reload settles with netwo
   expect(await tokenRequestsSince(before)).toEqual([])
   expect(pageErrors, 'no unhandled rejection').toEqual([])
 })
+
+test("the iframe's callback page starts no login of its own, even when the app asks for one there", async ({
+  page,
+  context,
+}) => {
+  await signInWithBearer(page, `frame-${Date.now()}`)
+  // What <RequireAuth> or a router guard does on a protected redirect URI: signed out, login().
+  await page.addInitScript(() => {
+    if (window.top === window) return
+    const timer = setInterval(() => {
+      const auth = window.latchkey as typeof window.latchkey | undefined
+      if (auth?.getState().status !== 'unauthenticated') return
+      clearInterval(timer)
+      auth.login().catch(() => undefined)
+    }, 5)
+  })
+  // The page's own exchange takes a while, so the iframe is still there when its page settles.
+  await page.route(`${ISSUER}/token`, async (route) => {
+    await new Promise((resolve) => setTimeout(resolve, 1500))
+    await route.continue()
+  })
+  const { authorizations } = watchSilentSignIn(context, page)
+
+  expect(await loginSilently(page)).toBe('resolved')
+  await expect(page.getByTestId('status')).toHaveText('authenticated')
+  await page.waitForTimeout(500)
+
+  expect(authorizations, 'only the prompt=none request, in the iframe').toEqual([
+    { prompt: 'none', topLevel: false },
+  ])
+})
