@@ -116,6 +116,7 @@ function browserAuth(cfg: ResolvedConfig, platform: Platform): Auth {
   )
   // The callback page is `loading` until handleRedirect() settles (see settleCallback).
   const onCallback = isCallbackUrl(platform.currentUrl(), cfg.redirectUrl)
+  let holding = onCallback
   const store = new StateStore(
     sessions.shared || cfg.silentLogin !== false || onCallback
       ? { ...SIGNED_OUT, status: 'loading' }
@@ -264,7 +265,7 @@ function browserAuth(cfg: ResolvedConfig, platform: Platform): Auth {
     void sessions.load().then(async (session) => {
       if (ending && session !== null && !sessions.stored) await sessions.clear()
       const now = sessions.current
-      show(now, now === null ? ended : null)
+      if (!holding) show(now, now === null ? ended : null)
     })
   })
 
@@ -297,19 +298,20 @@ function browserAuth(cfg: ResolvedConfig, platform: Platform): Auth {
     })
     .catch(() => undefined)
 
-  // On the callback page the state stays `loading` until handleRedirect() settles: an app that
-  // answers "not loading and signed out" with login() must not leave for the server in the middle
-  // of the exchange. A page that only relayed the response to the window that started the sign-in
-  // (handleRedirect() resolved `null` there) then starts no login: in a hidden iframe that would be
-  // a full, visible login.
+  // On the callback page the state stays `loading` until handleRedirect() settles, whatever other
+  // tabs report meanwhile: an app that answers "not loading and signed out" with login() must not
+  // leave for the server in the middle of the exchange. A page that only relayed the response to
+  // the window that started the sign-in (handleRedirect() resolved `null` there) then starts no
+  // login: in a hidden iframe that would be a full, visible login.
   let relayed = false
   function settleCallback(result: Promise<RedirectResult | null>): Promise<RedirectResult | null> {
     if (onCallback) {
       void result
         .catch(() => undefined)
         .then(async (done) => {
-          relayed ||= done === null
+          relayed = done === null
           await restored
+          holding = false
           if (store.get().status === 'loading') show(sessions.current)
         })
     }

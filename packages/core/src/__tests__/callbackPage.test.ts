@@ -57,6 +57,26 @@ describe('the callback page', () => {
     expect(seen).toEqual(['error'])
   })
 
+  it('stays loading when news from another tab arrives before the exchange', async () => {
+    const { createAuth } = await import('../createAuth.js')
+    const world = fakeWorld()
+    const other = world.tab()
+    const otherAuth = createAuth({ ...config, apiOrigins: [API] }, other.platform)
+    await otherAuth.login()
+    await otherAuth.handleRedirect(other.callbackFor())
+    const callback = await startSignIn(world, createAuth)
+    const page = world.tab(callback)
+    const auth = createAuth({ ...config, apiOrigins: [API] }, page.platform)
+    const seen = statuses(auth)
+    await settle()
+    // The other tab's session is in its memory, not this page's: its news means "signed out" here.
+    await otherAuth.getAccessToken({ forceRefresh: true }) // tells the tabs it refreshed
+    await settle()
+    expect(auth.getState().status).toBe('loading')
+    await auth.handleRedirect()
+    expect(seen).toEqual(['authenticated'])
+  })
+
   it('settles once handleRedirect() is done, also when the app calls it late', async () => {
     const { createAuth } = await import('../createAuth.js')
     const world = fakeWorld()
