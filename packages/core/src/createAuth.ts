@@ -243,7 +243,7 @@ function browserAuth(cfg: ResolvedConfig, platform: Platform): Auth {
       ctx.mark(false)
     },
     onRetry: (retry) => {
-      platform.onOnline(retry)
+      platform.onOnline?.(retry)
       platform.onVisible(retry)
     },
   })

@@ -62,7 +62,7 @@ describe('onOnline', () => {
     const window = new EventTarget()
     vi.stubGlobal('window', window)
     let calls = 0
-    browserPlatform().onOnline(() => calls++)
+    browserPlatform().onOnline?.(() => calls++)
     window.dispatchEvent(new Event('offline'))
     expect(calls).toBe(0)
     window.dispatchEvent(new Event('online'))

@@ -53,9 +53,10 @@ export interface Platform {
   onVisible(callback: () => void): () => void
   /**
    * Calls `callback` whenever the browser reports that the network is back (`online`), for the
-   * page's life: a refresh that failed offline is then tried again at once.
+   * page's life: a refresh that failed offline is then tried again at once. Optional, so that a
+   * platform written before it still fits; without it only a visible page ends the back-off early.
    */
-  onOnline(callback: () => void): void
+  onOnline?(callback: () => void): void
   /** Reports a degraded mode to the developer. */
   warn(message: string): void
 }
