@@ -3,8 +3,8 @@
 // Chromium against the real playground. A benchmark, not a test: it prints numbers and fails only
 // when it cannot measure.
 //
-//   node scripts/bench.mjs [NxM ...] [--reloads=R] [--rounds=R] [--calls=C]
-//                          [--only=fetch|sessions|sizes]
+//   node scripts/bench.mjs [NxM ...] [--reloads=R] [--rounds=R] [--calls=C] [--cold-rounds=R]
+//                          [--only=fetch|coldload|sessions|sizes]
 //
 // fetch     authFetch overhead (bench/runtime/overhead.mjs): plain fetch with the token added by
 //           hand, Latchkey Bearer and DPoP, auth0-spa-js's fetcher Bearer and DPoP, R (default 50)
@@ -24,6 +24,13 @@
 //           sign-in (a Bearer session, kept in memory, comes back through the authorization server).
 //           The minimal pages run on origins of their own (5176-5178), which the playground is
 //           started to accept through LATCHKEY_EXTRA_ORIGINS.
+// coldload  R (default 5) paired rounds, after one unmeasured: in each, Latchkey's, oidc-client-ts's
+//           and auth0-spa-js's minimal page in turn, each opened in a new tab of a browser with
+//           a persisted session, over a throttled network (40 ms round trip, 1.6 Mbit/s down,
+//           0.75 up, HTTP cache off: CDP Network.emulateNetworkConditions and setCacheDisabled),
+//           the pages served gzip-compressed; navigation start -> authenticated and -> the answer
+//           of the page's first API read (GET /api/me through the SDK). Figures: medians of the
+//           rounds (bench/runtime/coldload.mjs), with the median of per-round differences.
 // sizes     rows of bench/sizes/measure.mjs (gzip and minified bytes of the same small app per SDK).
 import { spawn } from 'node:child_process'
 import { existsSync } from 'node:fs'
@@ -35,6 +42,7 @@ import { setTimeout as sleep } from 'node:timers/promises'
 import { pathToFileURL } from 'node:url'
 import { chromium } from '@playwright/test'
 import { peerVersions } from '../bench/runtime/build.mjs'
+import { measureColdLoad, THROTTLE } from '../bench/runtime/coldload.mjs'
 import { measureOverhead } from '../bench/runtime/overhead.mjs'
 import {
   LATCHKEY_PAGE,
@@ -81,26 +89,30 @@ const numeric = (name, fallback) => {
 const reloads = numeric('reloads', 20)
 const rounds = numeric('rounds', 50)
 const batch = numeric('calls', 20)
+// A few rounds: each is three throttled page loads of about a second.
+const coldRounds = numeric('cold-rounds', 5)
 const only = option('only')?.slice('--only='.length)
 const unknown = args.filter(
   (arg) =>
     !/^\d+x\d+$/.test(arg) &&
-    !['reloads', 'rounds', 'calls', 'only'].some((name) => arg === option(name)),
+    !['reloads', 'rounds', 'calls', 'cold-rounds', 'only'].some((name) => arg === option(name)),
 )
 if (
   unknown.length > 0 ||
-  ![reloads, rounds, batch].every((value) => Number.isInteger(value) && value > 0) ||
-  (only !== undefined && !['fetch', 'dpop', 'sessions', 'sizes'].includes(only))
+  ![reloads, rounds, batch, coldRounds].every((value) => Number.isInteger(value) && value > 0) ||
+  (only !== undefined && !['fetch', 'dpop', 'coldload', 'sessions', 'sizes'].includes(only))
 ) {
   console.error(
-    'usage: node scripts/bench.mjs [NxM ...] [--reloads=R] [--rounds=R] [--calls=C] [--only=fetch|sessions|sizes]\n' +
-      '   e.g. 5x10 10x20 --reloads=20 --rounds=50 --calls=20',
+    'usage: node scripts/bench.mjs [NxM ...] [--reloads=R] [--rounds=R] [--calls=C] [--cold-rounds=R]\n' +
+      '                              [--only=fetch|coldload|sessions|sizes]\n' +
+      '   e.g. 5x10 10x20 --reloads=20 --rounds=50 --calls=20 --cold-rounds=5',
   )
   process.exit(2)
 }
 // `--only=dpop` was this figure's name before the overhead comparison.
 const measureFetch = only === undefined || only === 'fetch' || only === 'dpop'
 const measureSessions = only === undefined || only === 'sessions'
+const measureCold = only === undefined || only === 'coldload'
 const measureSizesToo = only === undefined || only === 'sizes'
 if (shapes.length === 0) shapes.push([5, 10], [10, 20])
 
@@ -117,7 +129,7 @@ async function main() {
   const headers = Object.fromEntries(PEERS.map(({ sdk }) => [sdk, `${sdk} ${versions[sdk]}`]))
   const rows = []
 
-  if (measureFetch || measureSessions) {
+  if (measureFetch || measureSessions || measureCold) {
     for (const url of [SPA, ...PAGES.map(({ origin }) => origin)]) {
       if (await reachable(url)) {
         throw new Error(
@@ -150,6 +162,8 @@ async function main() {
     chromiumVersion = browser.version()
     // Before anything else: the sessions figures end with the playground stopped.
     if (measureFetch) rows.push(...overheadRows(await overhead()))
+    // Before the sessions figures too: its first API read needs the demo API.
+    if (measureCold) rows.push(...(await coldLoadRows()))
     if (measureSessions) rows.push(...(await sessions()))
     await cleanup()
   }
@@ -169,6 +183,7 @@ async function main() {
     measureFetch
       ? `${rounds} paired rounds of ${batch} (loopback) / ${batch * 10} (in-page) calls`
       : '',
+    measureCold ? `${coldRounds} cold-load rounds` : '',
   ].filter(Boolean)
   console.log(`${info}; ${settings.join(', ')}`)
   console.log('')
@@ -257,6 +272,71 @@ function overheadRows(result) {
       note: `DPoP over Bearer: Latchkey ${ms2(loopback.latchkeyDpopOverBearer)}, auth0-spa-js ${ms2(loopback.auth0DpopOverBearer)}; per call in all: Latchkey ${ms2(loopback['dpop:latchkey'].median)}, auth0-spa-js ${ms2(loopback['bearer:auth0-dpop'].median)}`,
     },
   ]
+}
+
+/** The throttled cold load of each SDK's minimal page, in paired rounds (bench/runtime/coldload.mjs). */
+async function coldLoadRows() {
+  // Long-lived tokens: no load of the run needs a refresh.
+  await setAccessTokenTtl(DEFAULT_TTL_S)
+  const columns = {
+    latchkey: 'Latchkey',
+    ...Object.fromEntries(PEERS.map(({ sdk }) => [sdk, sdk])),
+  }
+  const figures = await measureColdLoad({
+    browser,
+    sites,
+    sdks: Object.keys(columns),
+    rounds: coldRounds,
+    issuer: ISSUER,
+    api: API,
+    signIn: async (page, site, login) => {
+      await peerSignIn(page, site, ISSUER, login)
+      // The notes say so: Latchkey's session is DPoP-bound, as discovery offers it.
+      if (site === sites.latchkey && !(await page.evaluate(() => window.latchkey.getState().dpop)))
+        throw new Error('the cold load: Latchkey signed in without DPoP')
+    },
+  })
+  const cell = ({ median, min, max }) => `${ms(median)} (${min.toFixed(1)}-${max.toFixed(1)} ms)`
+  const byColumn = (format) =>
+    Object.fromEntries(
+      Object.entries(columns).map(([sdk, column]) => [column, format(figures[sdk])]),
+    )
+  const differences = (key) =>
+    PEERS.map(({ sdk }) => `${sdk} ${signed(figures[sdk][key])}`).join(', ')
+  const network = `${THROTTLE.latencyMs} ms RTT, ${THROTTLE.downloadMbps} Mbit/s down, no cache`
+  return [
+    {
+      measure: `cold load, throttled (${network}), persisted session: navigation start -> authenticated, the same minimal page per SDK, median of ${coldRounds} paired rounds (range)`,
+      ...byColumn((figure) => cell(figure.authenticated)),
+      goal: '',
+      note: `per-round difference to Latchkey, median: ${differences('authenticatedDifference')}; SDK created -> authenticated: ${Object.entries(
+        columns,
+      )
+        .map(([sdk, column]) => `${column} ${ms(figures[sdk].restore)}`)
+        .join(', ')}; transferred (gzip): ${Object.entries(columns)
+        .map(([sdk, column]) => `${column} ${figures[sdk].kB.toFixed(1)} kB`)
+        .join(', ')}; requests to the issuer: ${Object.entries(columns)
+        .map(([sdk, column]) => `${column} ${figures[sdk].issuerRequests}`)
+        .join(', ')}`,
+    },
+    {
+      measure: `the same, navigation start -> the first API answer (GET /api/me through the SDK)`,
+      ...byColumn((figure) => cell(figure.api)),
+      goal: '',
+      note: `per-round difference to Latchkey, median: ${differences('apiDifference')}; requests to the API per load: ${Object.entries(
+        columns,
+      )
+        .map(
+          ([sdk, column]) =>
+            `${column} ${figures[sdk].apiRequests} (+${figures[sdk].preflights} CORS preflight)`,
+        )
+        .join(', ')}; Latchkey DPoP, the peers Bearer`,
+    },
+  ]
+}
+
+function signed(value) {
+  return `${value >= 0 ? '+' : '-'}${ms(Math.abs(value))}`
 }
 
 /** Refresh contention and reloads, Latchkey and the peers. */

@@ -9,6 +9,7 @@
 // requests to loopback, and a route does not see the navigation a redirect starts.)
 import { createServer } from 'node:http'
 import { setTimeout as sleep } from 'node:timers/promises'
+import { gzipSync } from 'node:zlib'
 import { bundlePage } from './build.mjs'
 
 export const PEERS = [
@@ -41,12 +42,27 @@ function answer(site, path) {
     : { contentType: 'text/html', body: site.html }
 }
 
-/** Serves a site from a real HTTP server on its port; returns the server. */
+/**
+ * Serves a site from a real HTTP server on its port; returns the server. Gzip-compressed when the
+ * browser accepts it, as an app is deployed: the throttled cold load's figure is mostly bytes.
+ */
 export async function serveSite(site) {
+  const gzipped = new Map()
   const server = createServer((req, res) => {
     const { contentType, body } = answer(site, new URL(req.url ?? '/', site.origin).pathname)
-    res.writeHead(200, { 'content-type': contentType, 'cache-control': 'no-cache' })
-    res.end(body)
+    const headers = {
+      'content-type': contentType,
+      'cache-control': 'no-cache',
+      vary: 'Accept-Encoding',
+    }
+    if (!/\bgzip\b/.test(req.headers['accept-encoding'] ?? '')) {
+      res.writeHead(200, headers)
+      res.end(body)
+      return
+    }
+    if (!gzipped.has(body)) gzipped.set(body, gzipSync(body))
+    res.writeHead(200, { ...headers, 'content-encoding': 'gzip' })
+    res.end(gzipped.get(body))
   })
   await new Promise((resolve, reject) => {
     server.once('error', reject)
