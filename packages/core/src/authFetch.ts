@@ -53,6 +53,13 @@ export function checkTokenTarget(
   return url
 }
 
+/**
+ * What a call with a URL alone (most API reads) is sent as, without building a Request: a GET
+ * with fetch's defaults, which has nothing for a Request to check. Its other members are
+ * `undefined`, which fetch() and oauth4webapi take as absent.
+ */
+const URL_ALONE = { method: 'GET', redirect: 'follow' } as Request
+
 /** What a request is sent with: the access token and, for a DPoP-bound one, the DPoP handle. */
 export interface Credentials {
   token: string
@@ -97,15 +104,17 @@ export function createAuthFetch(deps: AuthFetchDeps): AuthFetch {
   return async (input, init) => {
     const url = checkTokenTarget(input, deps.base(), deps.allowedOrigins())
     const what = `authFetch(${url.origin}${url.pathname})`
-    let request: Request
-    try {
-      // A copy of a Request takes its body; a clone leaves the caller's usable.
-      request = new Request(input instanceof Request ? input.clone() : url, init)
-    } catch (cause) {
-      // A GET with a body, a Request whose body was read, a bad option: before any request.
-      throw new AuthError('invalid_argument', `${what} was given an unusable request: ${cause}`, {
-        cause,
-      })
+    let request = URL_ALONE
+    if (init || input instanceof Request) {
+      try {
+        // A copy of a Request takes its body; a clone leaves the caller's usable.
+        request = new Request(input instanceof Request ? input.clone() : url, init)
+      } catch (cause) {
+        // A GET with a body, a Request whose body was read, a bad option: before any request.
+        throw new AuthError('invalid_argument', `${what} was given an unusable request: ${cause}`, {
+          cause,
+        })
+      }
     }
     let body = init?.body
     if (reusable(body)) {
@@ -182,7 +191,7 @@ export function createAuthFetch(deps: AuthFetchDeps): AuthFetch {
           return error.response
         }
         // An abort the caller asked for keeps fetch's own AbortError.
-        if (request.signal.aborted) throw error
+        if (request.signal?.aborted) throw error
         throw toAuthError(error, 'network_error', what)
       }
     }

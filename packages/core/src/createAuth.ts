@@ -77,7 +77,8 @@ function browserAuth(cfg: ResolvedConfig, platform: Platform): Auth {
   }
   const scopeKey = `latchkey:${cfg.issuer.href}:${cfg.clientId}`
   const markerKey = `${scopeKey}:signed-in`
-  const appOrigin = () => platform.currentUrl().origin
+  // A page keeps its origin for its life (history.pushState cannot change it).
+  let allowedOrigins: readonly string[] | undefined
 
   // Storage problems are reported once, through the console and the state, never thrown.
   // The warning stays in the state's `error` (status unchanged) while the tab runs degraded.
@@ -226,10 +227,12 @@ function browserAuth(cfg: ResolvedConfig, platform: Platform): Auth {
   }
   const { fail, tell } = ctx
 
+  // Bound once: every read asks the clock, and a Proxy's bind on each would cost it more.
+  const now = platform.now
   const refresh = createRefresher({
     sessions,
     withLock: ctx.withRefreshLock,
-    now: platform.now,
+    now,
     leewayMs: cfg.refreshLeeway * 1000,
     grant: (refreshToken, previous) => refreshGrant(ctx, refreshToken, previous),
     onAdopted: (session) => show(session),
@@ -381,7 +384,7 @@ function browserAuth(cfg: ResolvedConfig, platform: Platform): Auth {
       throw new AuthError('login_required', 'No user is signed in: call login() first.')
     }
     if (forceRefresh) return refresh({ rejected: session.accessToken })
-    if (needsRefresh(session, platform.now(), cfg.refreshLeeway * 1000)) return refresh()
+    if (needsRefresh(session, now(), cfg.refreshLeeway * 1000)) return refresh()
     return session
   }
 
@@ -440,9 +443,8 @@ function browserAuth(cfg: ResolvedConfig, platform: Platform): Auth {
     authFetch: createAuthFetch({
       fetch: platform.fetch,
       base: platform.currentUrl,
-      allowedOrigins: () => [appOrigin(), ...cfg.apiOrigins],
+      allowedOrigins: () => (allowedOrigins ??= [platform.currentUrl().origin, ...cfg.apiOrigins]),
       credentials: async (rejected) => {
-        await restored
         const session = rejected === undefined ? await validSession() : await refresh({ rejected })
         // A DPoP-bound token is only ever sent with a proof from its own key, never as Bearer.
         return { token: session.accessToken, dpop: await accessKey(session) }
