@@ -53,13 +53,6 @@ export function checkTokenTarget(
   return url
 }
 
-/**
- * What a call with a URL alone (most API reads) is sent as, without building a Request: a GET
- * with fetch's defaults, which has nothing for a Request to check. Its other members are
- * `undefined`, which fetch() and oauth4webapi take as absent.
- */
-const URL_ALONE = { method: 'GET', redirect: 'follow' } as Request
-
 /** What a request is sent with: the access token and, for a DPoP-bound one, the DPoP handle. */
 export interface Credentials {
   token: string
@@ -104,7 +97,10 @@ export function createAuthFetch(deps: AuthFetchDeps): AuthFetch {
   return async (input, init) => {
     const url = checkTokenTarget(input, deps.base(), deps.allowedOrigins())
     const what = `authFetch(${url.origin}${url.pathname})`
-    let request = URL_ALONE
+    // A URL alone (most API reads) is a GET with fetch's defaults, sent without building a
+    // Request: it has nothing for one to check. The members it lacks are `undefined`, which fetch()
+    // and oauth4webapi take as absent (`redirect` too: fetch's `follow`).
+    let request = { method: 'GET' } as Request
     if (init || input instanceof Request) {
       try {
         // A copy of a Request takes its body; a clone leaves the caller's usable.

@@ -142,18 +142,28 @@ function browserAuth(cfg: ResolvedConfig, platform: Platform): Auth {
             silent: session.silent === true,
           },
     )
-    // The code of the next step a user can take (logout when signed in, else login) is fetched in
-    // the background, while the deploy that served the page is still the one online: the click
-    // then needs no download.
-    ;(session === null ? import('./authorizationRequest.js') : import('./logout.js')).catch(
-      () => undefined,
-    )
+    // The code of the next step a user can take (logout when signed in, else the sign-in) is
+    // fetched in the background, while the deploy that served the page is still the one online:
+    // the click then needs no download. Not at once: a second later, and once the first API call
+    // has answered (on a cold load what the user waits for, which the download would slow), and
+    // never for a logout's page that leaves for the end-session endpoint, which would not use it.
+    platform.setTimer(async () => {
+      await firstCall
+      await loggingOut
+      if (!leaving) {
+        ;(session ? import('./logout.js') : import('./authorizationRequest.js')).catch(
+          () => undefined,
+        )
+      }
+    }, 1000)
     cancelTimer()
     if (cfg.autoRefresh && session?.refreshToken !== undefined && session.expiresAt !== null) {
       const delay = Math.max(refreshAt(session, cfg.refreshLeeway * 1000) - platform.now(), 1000)
       cancelTimer = platform.setTimer(refreshInBackground, delay)
     }
   }
+  // The first authFetch(), settled either way: what background downloads wait for.
+  let firstCall: Promise<unknown> | undefined
   function refreshInBackground(): void {
     const session = sessions.current
     if (!platform.isVisible() || session === null) return
@@ -227,12 +237,10 @@ function browserAuth(cfg: ResolvedConfig, platform: Platform): Auth {
   }
   const { fail, tell } = ctx
 
-  // Bound once: every read asks the clock, and a Proxy's bind on each would cost it more.
-  const now = platform.now
   const refresh = createRefresher({
     sessions,
     withLock: ctx.withRefreshLock,
-    now,
+    now: platform.now,
     leewayMs: cfg.refreshLeeway * 1000,
     grant: (refreshToken, previous) => refreshGrant(ctx, refreshToken, previous),
     onAdopted: (session) => show(session),
@@ -384,7 +392,7 @@ function browserAuth(cfg: ResolvedConfig, platform: Platform): Auth {
       throw new AuthError('login_required', 'No user is signed in: call login() first.')
     }
     if (forceRefresh) return refresh({ rejected: session.accessToken })
-    if (needsRefresh(session, now(), cfg.refreshLeeway * 1000)) return refresh()
+    if (needsRefresh(session, platform.now(), cfg.refreshLeeway * 1000)) return refresh()
     return session
   }
 
@@ -407,6 +415,17 @@ function browserAuth(cfg: ResolvedConfig, platform: Platform): Auth {
       throw error
     }
   }
+
+  const sendWithToken = createAuthFetch({
+    fetch: platform.fetch,
+    base: platform.currentUrl,
+    allowedOrigins: () => (allowedOrigins ??= [platform.currentUrl().origin, ...cfg.apiOrigins]),
+    credentials: async (rejected) => {
+      const session = rejected === undefined ? await validSession() : await refresh({ rejected })
+      // A DPoP-bound token is only ever sent with a proof from its own key, never as Bearer.
+      return { token: session.accessToken, dpop: await accessKey(session) }
+    },
+  })
 
   return {
     login: (options = {}) =>
@@ -440,16 +459,11 @@ function browserAuth(cfg: ResolvedConfig, platform: Platform): Auth {
       ),
     handleRedirect: (url) => settleCallback(handleRedirect(url)),
     getAccessToken: async (options = {}) => (await validSession(options.forceRefresh)).accessToken,
-    authFetch: createAuthFetch({
-      fetch: platform.fetch,
-      base: platform.currentUrl,
-      allowedOrigins: () => (allowedOrigins ??= [platform.currentUrl().origin, ...cfg.apiOrigins]),
-      credentials: async (rejected) => {
-        const session = rejected === undefined ? await validSession() : await refresh({ rejected })
-        // A DPoP-bound token is only ever sent with a proof from its own key, never as Bearer.
-        return { token: session.accessToken, dpop: await accessKey(session) }
-      },
-    }),
+    authFetch(input, init) {
+      const call = sendWithToken(input, init)
+      firstCall ??= call.catch(() => undefined)
+      return call
+    },
     logout: async (options = {}) => {
       await restored
       const done = (async () =>

@@ -1,7 +1,7 @@
 // Code that loads on demand (the authorization request, the callback's exchange, logout, the silent
 // restore on load): a chunk that cannot be fetched (offline, or a deploy replaced the app's files)
 // is a network_error in the state, never a bare TypeError or a silent hang.
-import { afterEach, expect, it, vi } from 'vitest'
+import { afterEach, describe, expect, it, vi } from 'vitest'
 import { API, config, fakeWorld, rejection } from './fakeWorld.js'
 
 afterEach(() => {
@@ -87,4 +87,96 @@ it('a browser signed in before settles to error with network_error, and every me
   await expect(auth.logout({ localOnly: true })).resolves.toBeUndefined()
   expect(auth.getState().status).toBe('unauthenticated')
   expect(tab.navigations).toEqual([])
+})
+
+// The next step's code is fetched in the background (logout when signed in, the sign-in when
+// signed out), but never in the way of what the user waits for, nor for a page that is leaving.
+
+/** Lets the fake world's promises and the SDK's background work run. */
+const settle = () => new Promise((resolve) => setTimeout(resolve, 20))
+
+/** Records in `log` when the module at `path` is imported (the real module is used). */
+function watchImport(path: string, log: string[], name: string): void {
+  vi.doMock(path, async (importOriginal) => {
+    log.push(name)
+    return importOriginal()
+  })
+}
+
+it('the logout code is not requested before the first API call after sign-in has answered', async () => {
+  vi.resetModules()
+  const log: string[] = []
+  watchImport('../logout.js', log, 'logout code')
+  const { createAuth } = await import('../createAuth.js')
+  const world = fakeWorld()
+  const tab = world.tab()
+  let answer: () => void = () => undefined
+  const held = new Promise<void>((resolve) => (answer = resolve))
+  const platform = {
+    ...tab.platform,
+    fetch: async (input: RequestInfo | URL, init?: RequestInit) => {
+      if (!String(input).startsWith(API)) return tab.platform.fetch(input, init)
+      await held
+      const response = await tab.platform.fetch(input, init)
+      log.push('API answered')
+      return response
+    },
+  }
+  const auth = createAuth({ ...config, apiOrigins: [API], autoRefresh: false }, platform)
+  await auth.login()
+  await auth.handleRedirect(tab.callbackFor())
+  const call = auth.authFetch(`${API}/me`)
+  world.advance(5000) // long after the page went quiet, the API has not answered yet
+  await settle()
+  expect(log).toEqual([])
+
+  answer()
+  expect((await call).status).toBe(200)
+  await vi.waitFor(() => expect(log).toEqual(['API answered', 'logout code']))
+})
+
+describe('after logout()', () => {
+  /** A tab signed in on an earlier page (a DPoP session kept), its own code watched. */
+  async function reloaded(log: string[]) {
+    const world = fakeWorld({ dpop: true })
+    const first = world.tab()
+    const before = await import('../createAuth.js')
+    const earlier = before.createAuth(
+      { ...config, apiOrigins: [API] },
+      { ...first.platform, openChannel: () => null },
+    )
+    await earlier.login()
+    await earlier.handleRedirect(first.callbackFor())
+    world.advance(5000) // the earlier page's background work is done
+    await settle()
+
+    vi.resetModules()
+    watchImport('../authorizationRequest.js', log, 'sign-in code')
+    const { createAuth } = await import('../createAuth.js')
+    const tab = world.tab()
+    const auth = createAuth({ ...config, apiOrigins: [API] }, tab.platform)
+    await vi.waitFor(() => expect(auth.getState().status).toBe('authenticated'))
+    return { world, tab, auth }
+  }
+
+  it('that takes the page to the end-session endpoint requests no sign-in code', async () => {
+    vi.resetModules()
+    const log: string[] = []
+    const { world, tab, auth } = await reloaded(log)
+    await auth.logout()
+    expect(tab.navigations.at(-1)).toMatch(`${config.issuer}/session/end?`)
+    world.advance(5000)
+    await settle()
+    expect(log).toEqual([])
+  })
+
+  it('that stays on the page (localOnly) fetches the sign-in code in the background', async () => {
+    vi.resetModules()
+    const log: string[] = []
+    const { world, tab, auth } = await reloaded(log)
+    await auth.logout({ localOnly: true })
+    expect(tab.navigations).toEqual([])
+    world.advance(5000)
+    await vi.waitFor(() => expect(log).toEqual(['sign-in code']))
+  })
 })
