@@ -1,6 +1,7 @@
 // The authorization request (RFC 6749 section 4.1.1 with PKCE), shared by redirect, popup and iframe.
-// Loaded on demand (fetched in the background once the page knows nobody is signed in): it
-// imports nothing at runtime, and takes the rest of the SDK from `ctx.kit`.
+// Loaded on demand (fetched in the background a second after the page knows nobody is signed in,
+// unless a logout is leaving for the end-session endpoint): it imports nothing at runtime, and takes
+// the rest of the SDK from `ctx.kit`.
 import type * as oauth from 'oauth4webapi'
 import type { LoginOptions } from './auth.js'
 import type { AuthContext } from './context.js'
