@@ -12,7 +12,7 @@ import {
   jwtVerify,
 } from 'jose'
 import Provider, { type Configuration, errors } from 'oidc-provider'
-import { listen, stop } from '../../playground/server/http.js'
+import { listen, sendJson, stop } from '../../playground/server/http.js'
 import { APP, providerOrigin } from './urls.js'
 
 /** The resource indicator (RFC 8707) oidc-provider knows the API emulator by; never sent by apps. */
@@ -510,7 +510,7 @@ export async function startApi(
   const server = createServer((req, res) => {
     handle(req, res).catch((error: unknown) => {
       console.error('[lab api]', error)
-      if (!res.headersSent) sendJson(res, 500, { error: 'server_error' })
+      if (!res.headersSent) sendJson(res, 500, { error: 'server_error' }, {})
     })
   })
   await listen(server, port)
@@ -574,19 +574,4 @@ function secureCookies(res: ServerResponse): ServerResponse {
 
 function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value)
-}
-
-/** Sends JSON that is never cached. */
-export function sendJson(
-  res: ServerResponse,
-  status: number,
-  body: unknown,
-  headers: Record<string, string> = {},
-): void {
-  res.writeHead(status, {
-    'content-type': 'application/json; charset=utf-8',
-    'cache-control': 'no-store',
-    ...headers,
-  })
-  res.end(JSON.stringify(body))
 }

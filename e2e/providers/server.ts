@@ -23,20 +23,14 @@
 //   are two definitions with their own names and ports.
 
 import { createServer } from 'node:http'
-import { listen, stop } from '../../playground/server/http.js'
+import { listen, sendJson, stop } from '../../playground/server/http.js'
 import { sdkBundler } from '../sdkBundle.js'
 import { auth0, auth0Legacy } from './auth0.js'
 import { cognito } from './cognito.js'
 import { entra, entraCommon } from './entra.js'
 import { google } from './google.js'
 import { keycloak } from './keycloak.js'
-import {
-  type ProviderDefinition,
-  type RunningProvider,
-  sendJson,
-  startApi,
-  startProvider,
-} from './lab.js'
+import { type ProviderDefinition, type RunningProvider, startApi, startProvider } from './lab.js'
 import { okta } from './okta.js'
 import { API, APP, PORT_BASE } from './urls.js'
 
