@@ -58,24 +58,12 @@ async function gzippedSize(options) {
   }
 }
 
-// Modules that load only on demand: the authorization request (fetched in the background once the
-// page knows nobody is signed in), the callback's exchange, logout (fetched once signed in), popup
-// and silent sign-in. Core imports them with import() only, which the checks below enforce.
-const ON_DEMAND = [
-  'authorizationRequest.ts',
-  'callback.ts',
-  'logout.ts',
-  'popup.ts',
-  'silentLogin.ts',
-  'relay.ts',
-  'relayReceiver.ts',
-  'events.ts',
-  'transaction.ts',
-  'multiTenant.ts',
-  'extraParams.ts',
-  'returnTo.ts',
-]
-const onDemand = (path) => ON_DEMAND.includes(path.split('/').pop())
+// Modules that load only on demand: everything under packages/core/src/protocol (what talks to the
+// server: oauth4webapi, the token endpoint, DPoP proofs, authFetch's sending) and
+// packages/core/src/flows (sign-in, the callback, logout). What loads first is under first/; the
+// first load imports the other layers with import() only, which the checks below enforce.
+const ON_DEMAND_DIRS = ['packages/core/src/protocol/', 'packages/core/src/flows/']
+const onDemand = (path) => ON_DEMAND_DIRS.some((dir) => path.includes(dir))
 
 /**
  * An app's build with code splitting on (as Vite's): what the browser loads first (the entry's

@@ -7,13 +7,13 @@ export type {
   PopupLoginOptions,
   RedirectResult,
   SilentLoginOptions,
-} from './auth.js'
-export type { AuthFetch } from './authFetch.js'
-export type { AuthConfig, StorageMode } from './config.js'
-export { createAuth } from './createAuth.js'
-export type { AuthErrorCode, AuthErrorDetails } from './errors.js'
-export { AuthError, isAuthError } from './errors.js'
-export type { AuthEvent, AuthEventStep, DecodedJwt } from './events.js'
-export type { KeyValueStore } from './lib/kv.js'
-export type { Platform } from './platform.js'
-export type { AuthListener, AuthState, AuthStatus, User } from './state.js'
+} from './first/auth.js'
+export type { AuthFetch } from './first/authFetch.js'
+export type { AuthConfig, StorageMode } from './first/config.js'
+export { createAuth } from './first/createAuth.js'
+export type { AuthErrorCode, AuthErrorDetails } from './first/errors.js'
+export { AuthError, isAuthError } from './first/errors.js'
+export type { KeyValueStore } from './first/kv.js'
+export type { Platform } from './first/platform.js'
+export type { AuthListener, AuthState, AuthStatus, User } from './first/state.js'
+export type { AuthEvent, AuthEventStep, DecodedJwt } from './protocol/events.js'

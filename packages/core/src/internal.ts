@@ -1,12 +1,18 @@
 // Shared with the other @latchkey packages (e.g. @latchkey/m2m); not part of the app-facing API.
-export type { AuthFetch, AuthFetchDeps, Credentials } from './authFetch.js'
-export { checkTokenTarget, createAuthFetch } from './authFetch.js'
-export { parseUrl } from './config.js'
-export type { DiscoveryOptions, RequestSettings } from './discovery.js'
-export { createDiscovery, requestOptions } from './discovery.js'
-export type { AuthErrorCode, AuthErrorDetails } from './errors.js'
-export { AuthError, isAuthError } from './errors.js'
-export type { AuthEvent, AuthEventStep, DecodedJwt, FlowEvent, Inspector } from './events.js'
-export { inspector } from './events.js'
-export { isLoopback } from './lib/loopback.js'
-export { toAuthError, toAuthErrorWithBody } from './lib/toAuthError.js'
+export type { AuthFetch, AuthFetchDeps, Credentials } from './first/authFetch.js'
+export { checkTokenTarget, createAuthFetch } from './first/authFetch.js'
+export { parseUrl } from './first/config.js'
+export type { AuthErrorCode, AuthErrorDetails } from './first/errors.js'
+export { AuthError, isAuthError } from './first/errors.js'
+export { isLoopback } from './first/loopback.js'
+export type { DiscoveryOptions, RequestSettings } from './protocol/discovery.js'
+export { createDiscovery, requestOptions } from './protocol/discovery.js'
+export type {
+  AuthEvent,
+  AuthEventStep,
+  DecodedJwt,
+  FlowEvent,
+  Inspector,
+} from './protocol/events.js'
+export { inspector } from './protocol/events.js'
+export { toAuthError, toAuthErrorWithBody } from './protocol/toAuthError.js'

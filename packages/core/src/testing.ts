@@ -1,9 +1,16 @@
 // @latchkey/core/testing: an Auth for an app's unit tests, with no server and no browser APIs.
 // It refuses what the real client refuses, with the real client's own checks, so an app's tests
 // cannot pass where production fails.
-import { checkTokenTarget } from './authFetch.js'
-import { AuthError, type AuthErrorCode, type AuthErrorDetails } from './errors.js'
-import { AUTHORIZATION_PARAMS, checkMaxAge, checkParams, LOGOUT_PARAMS } from './extraParams.js'
+import { checkTokenTarget } from './first/authFetch.js'
+import { AuthError, type AuthErrorCode, type AuthErrorDetails } from './first/errors.js'
+import { SIGNED_OUT, StateStore, type User } from './first/state.js'
+import {
+  AUTHORIZATION_PARAMS,
+  checkMaxAge,
+  checkParams,
+  LOGOUT_PARAMS,
+} from './flows/extraParams.js'
+import { sanitizeLogoutReturnTo, sanitizeReturnTo } from './flows/returnTo.js'
 import type {
   Auth,
   GetAccessTokenOptions,
@@ -13,8 +20,6 @@ import type {
   RedirectResult,
   SilentLoginOptions,
 } from './index.js'
-import { sanitizeLogoutReturnTo, sanitizeReturnTo } from './returnTo.js'
-import { SIGNED_OUT, StateStore, type User } from './state.js'
 
 /**
  * The access token a test double sends: `authFetch()` attaches it as

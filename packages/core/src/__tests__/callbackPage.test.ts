@@ -2,19 +2,22 @@
 // a response (a popup's, a hidden iframe's) may do afterwards: an app's "signed out, so login()"
 // must never leave for the server in the middle of a sign-in.
 import { afterEach, describe, expect, it, vi } from 'vitest'
-import type { AuthConfig } from '../config.js'
-import type { AuthStatus } from '../state.js'
+import type { AuthConfig } from '../first/config.js'
+import type { AuthStatus } from '../first/state.js'
 import { API, config, fakeWorld, ISSUER, settle } from './fakeWorld.js'
 
 afterEach(() => {
-  vi.doUnmock('../relay.js')
+  vi.doUnmock('../flows/relay.js')
   vi.resetModules()
 })
 
 type World = ReturnType<typeof fakeWorld>
 
 /** Starts a sign-in in one page and returns the callback URL the server sends the browser to. */
-async function startSignIn(world: World, createAuth: typeof import('../createAuth.js').createAuth) {
+async function startSignIn(
+  world: World,
+  createAuth: typeof import('../first/createAuth.js').createAuth,
+) {
   const tab = world.tab()
   await createAuth({ ...config, apiOrigins: [API] }, tab.platform).login()
   return tab.callbackFor()
@@ -32,7 +35,7 @@ describe('the callback page', () => {
     ['with the silent restore on', {}],
     ['with silentLogin: false', { silentLogin: false }],
   ])('stays loading until handleRedirect() settles, %s', async (_, extra) => {
-    const { createAuth } = await import('../createAuth.js')
+    const { createAuth } = await import('../first/createAuth.js')
     const world = fakeWorld()
     const callback = await startSignIn(world, createAuth)
     const page = world.tab(callback)
@@ -47,7 +50,7 @@ describe('the callback page', () => {
   })
 
   it('settles to error, never to unauthenticated, when the callback is refused', async () => {
-    const { createAuth } = await import('../createAuth.js')
+    const { createAuth } = await import('../first/createAuth.js')
     const world = fakeWorld({ codeStatus: 400 })
     const callback = await startSignIn(world, createAuth)
     const auth = createAuth({ ...config, apiOrigins: [API] }, world.tab(callback).platform)
@@ -58,7 +61,7 @@ describe('the callback page', () => {
   })
 
   it('stays loading when news from another tab arrives before the exchange', async () => {
-    const { createAuth } = await import('../createAuth.js')
+    const { createAuth } = await import('../first/createAuth.js')
     const world = fakeWorld()
     const other = world.tab()
     const otherAuth = createAuth({ ...config, apiOrigins: [API] }, other.platform)
@@ -78,7 +81,7 @@ describe('the callback page', () => {
   })
 
   it('settles once handleRedirect() is done, also when the app calls it late', async () => {
-    const { createAuth } = await import('../createAuth.js')
+    const { createAuth } = await import('../first/createAuth.js')
     const world = fakeWorld()
     const callback = await startSignIn(world, createAuth)
     const page = world.tab(callback)
@@ -95,8 +98,8 @@ describe('a page that relayed a response to the window that started the sign-in'
   it('starts no login: a protected route as redirect URI cannot sign in inside the iframe', async () => {
     const sent: string[] = []
     vi.resetModules()
-    vi.doMock('../relay.js', () => ({ sendRelay: (url: URL) => sent.push(url.href) }))
-    const { createAuth } = await import('../createAuth.js')
+    vi.doMock('../flows/relay.js', () => ({ sendRelay: (url: URL) => sent.push(url.href) }))
+    const { createAuth } = await import('../first/createAuth.js')
     const world = fakeWorld()
     const callback = await startSignIn(world, createAuth)
     // What loginSilently() stores: the response comes back in a hidden iframe.
@@ -118,7 +121,7 @@ describe('a page that relayed a response to the window that started the sign-in'
 
 describe('a new sign-in while signed in (popup, silent, step-up)', () => {
   it('keeps the signed-in state shown, with no loading in between', async () => {
-    const { createAuth } = await import('../createAuth.js')
+    const { createAuth } = await import('../first/createAuth.js')
     const world = fakeWorld()
     const tab = world.tab()
     const auth = createAuth({ ...config, apiOrigins: [API] }, tab.platform)
@@ -134,7 +137,7 @@ describe('a new sign-in while signed in (popup, silent, step-up)', () => {
   })
 
   it('keeps the user signed in when the new sign-in fails, with its error', async () => {
-    const { createAuth } = await import('../createAuth.js')
+    const { createAuth } = await import('../first/createAuth.js')
     const world = fakeWorld()
     const tab = world.tab()
     const auth = createAuth({ ...config, apiOrigins: [API] }, tab.platform)

@@ -1,9 +1,9 @@
 // A Platform written as a class (methods on its prototype, state in private fields) works as the
 // object literal does, with onEvent and without.
 import { expect, it } from 'vitest'
-import { createAuth } from '../createAuth.js'
-import type { AuthEvent } from '../events.js'
-import type { Platform } from '../platform.js'
+import { createAuth } from '../first/createAuth.js'
+import type { Platform } from '../first/platform.js'
+import type { AuthEvent } from '../protocol/events.js'
 import { API, config, fakeWorld } from './fakeWorld.js'
 
 /** The fake world's platform behind a class: nothing of it is an own property of the instance. */

@@ -1,14 +1,14 @@
 // The flow's events (AuthConfig.onEvent): the steps in the order of a sign-in, nothing secret in
 // them whole, nothing emitted or loaded without a listener, and a listener cannot break the flow.
 import { afterEach, describe, expect, it, vi } from 'vitest'
-import type { AuthConfig } from '../config.js'
-import { createAuth } from '../createAuth.js'
-import { type AuthEvent, decodeJwt, inspector, shorten } from '../events.js'
-import type { Platform } from '../platform.js'
+import type { AuthConfig } from '../first/config.js'
+import { createAuth } from '../first/createAuth.js'
+import type { Platform } from '../first/platform.js'
+import { type AuthEvent, decodeJwt, inspector, shorten } from '../protocol/events.js'
 import { API, config, fakeWorld, rejection, settle } from './fakeWorld.js'
 
 afterEach(() => {
-  vi.doUnmock('../events.js')
+  vi.doUnmock('../protocol/events.js')
   vi.resetModules()
   vi.restoreAllMocks()
 })
@@ -177,11 +177,11 @@ it('reports a refresh, a revocation and the end-session redirect', async () => {
 it('without onEvent, loads no event code and changes nothing', async () => {
   vi.resetModules()
   const loaded = vi.fn()
-  vi.doMock('../events.js', async (original) => {
+  vi.doMock('../protocol/events.js', async (original) => {
     loaded()
     return original()
   })
-  const { createAuth } = await import('../createAuth.js')
+  const { createAuth } = await import('../first/createAuth.js')
   const world = fakeWorld({ dpop: true })
   const tab = world.tab()
   const auth = createAuth({ ...config, apiOrigins: [API] }, tab.platform)
@@ -218,10 +218,10 @@ it('a listener that throws is reported and does not break the sign-in', async ()
 
 it('a sign-in works on when the event code cannot load', async () => {
   vi.resetModules()
-  vi.doMock('../events.js', () => {
+  vi.doMock('../protocol/events.js', () => {
     throw new TypeError('Failed to fetch dynamically imported module')
   })
-  const { createAuth } = await import('../createAuth.js')
+  const { createAuth } = await import('../first/createAuth.js')
   const world = fakeWorld()
   const tab = world.tab()
   const onEvent = vi.fn()

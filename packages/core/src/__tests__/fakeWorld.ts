@@ -1,7 +1,7 @@
 // A fake browser (any number of tabs) and authorization server for unit tests: no globals patched.
 import { decodeJwt, decodeProtectedHeader, generateKeyPair, SignJWT } from 'jose'
-import { type KeyValueStore, memoryStore } from '../lib/kv.js'
-import type { Platform, TabChannel, TabMessage } from '../platform.js'
+import { type KeyValueStore, memoryStore } from '../first/kv.js'
+import type { Platform, TabChannel, TabMessage } from '../first/platform.js'
 
 export const ISSUER = 'https://id.example.com'
 export const APP = 'https://app.example.com'
@@ -366,11 +366,11 @@ export function fakeWorld(options: WorldOptions = {}) {
 /** Resolves when `promise` rejects, with its reason; fails the test if it resolves. */
 export async function rejection(
   promise: Promise<unknown>,
-): Promise<import('../errors.js').AuthError> {
+): Promise<import('../first/errors.js').AuthError> {
   try {
     await promise
   } catch (error) {
-    return error as import('../errors.js').AuthError
+    return error as import('../first/errors.js').AuthError
   }
   throw new Error('expected a rejection')
 }

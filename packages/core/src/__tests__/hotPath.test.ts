@@ -2,10 +2,10 @@
 // here by counting. A call reads no storage, takes no lock, looks up no key and fetches no
 // discovery document: it only signs (DPoP) and sends.
 import { describe, expect, it, vi } from 'vitest'
-import type { AuthConfig } from '../config.js'
-import { createAuth } from '../createAuth.js'
-import type { KeyValueStore } from '../lib/kv.js'
-import type { Platform } from '../platform.js'
+import type { AuthConfig } from '../first/config.js'
+import { createAuth } from '../first/createAuth.js'
+import type { KeyValueStore } from '../first/kv.js'
+import type { Platform } from '../first/platform.js'
 import { API, APP, config, fakeWorld } from './fakeWorld.js'
 
 /** `platform` with every storage operation, lock and request recorded in `seen`. */

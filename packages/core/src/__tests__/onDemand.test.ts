@@ -5,10 +5,10 @@ import { afterEach, describe, expect, it, vi } from 'vitest'
 import { API, config, fakeWorld, rejection } from './fakeWorld.js'
 
 afterEach(() => {
-  vi.doUnmock('../authorizationRequest.js')
-  vi.doUnmock('../callback.js')
-  vi.doUnmock('../logout.js')
-  vi.doUnmock('../silentLogin.js')
+  vi.doUnmock('../flows/authorizationRequest.js')
+  vi.doUnmock('../flows/callback.js')
+  vi.doUnmock('../flows/logout.js')
+  vi.doUnmock('../flows/silentLogin.js')
   vi.resetModules()
 })
 
@@ -20,8 +20,8 @@ const gone = () => {
 
 it('handleRedirect() rejects with network_error, in the state too, when the callback code cannot load', async () => {
   vi.resetModules()
-  vi.doMock('../callback.js', gone)
-  const { createAuth } = await import('../createAuth.js')
+  vi.doMock('../flows/callback.js', gone)
+  const { createAuth } = await import('../first/createAuth.js')
   const world = fakeWorld()
   const tab = world.tab()
   const auth = createAuth({ ...config, apiOrigins: [API] }, tab.platform)
@@ -34,8 +34,8 @@ it('handleRedirect() rejects with network_error, in the state too, when the call
 
 it('logout() rejects with network_error and keeps the session when the logout code cannot load', async () => {
   vi.resetModules()
-  vi.doMock('../logout.js', gone)
-  const { createAuth } = await import('../createAuth.js')
+  vi.doMock('../flows/logout.js', gone)
+  const { createAuth } = await import('../first/createAuth.js')
   const world = fakeWorld()
   const tab = world.tab()
   const auth = createAuth({ ...config, apiOrigins: [API] }, tab.platform)
@@ -50,8 +50,8 @@ it('logout() rejects with network_error and keeps the session when the logout co
 
 it('login() rejects with network_error, in the state too, when the sign-in code cannot load', async () => {
   vi.resetModules()
-  vi.doMock('../authorizationRequest.js', gone)
-  const { createAuth } = await import('../createAuth.js')
+  vi.doMock('../flows/authorizationRequest.js', gone)
+  const { createAuth } = await import('../first/createAuth.js')
   const world = fakeWorld()
   const tab = world.tab()
   const auth = createAuth({ ...config, apiOrigins: [API] }, tab.platform)
@@ -63,8 +63,8 @@ it('login() rejects with network_error, in the state too, when the sign-in code 
 
 it('a browser signed in before settles to error with network_error, and every method rejects with an AuthError', async () => {
   vi.resetModules()
-  vi.doMock('../silentLogin.js', gone)
-  const { createAuth } = await import('../createAuth.js')
+  vi.doMock('../flows/silentLogin.js', gone)
+  const { createAuth } = await import('../first/createAuth.js')
   const world = fakeWorld()
   await world.flags.set(MARKER, 1) // signed in on an earlier visit
   const tab = world.tab()
@@ -106,8 +106,8 @@ function watchImport(path: string, log: string[], name: string): void {
 it('the logout code is not requested before the first API call after sign-in has answered', async () => {
   vi.resetModules()
   const log: string[] = []
-  watchImport('../logout.js', log, 'logout code')
-  const { createAuth } = await import('../createAuth.js')
+  watchImport('../flows/logout.js', log, 'logout code')
+  const { createAuth } = await import('../first/createAuth.js')
   const world = fakeWorld()
   const tab = world.tab()
   let answer: () => void = () => undefined
@@ -140,7 +140,7 @@ describe('after logout()', () => {
   async function reloaded(log: string[]) {
     const world = fakeWorld({ dpop: true })
     const first = world.tab()
-    const before = await import('../createAuth.js')
+    const before = await import('../first/createAuth.js')
     const earlier = before.createAuth(
       { ...config, apiOrigins: [API] },
       { ...first.platform, openChannel: () => null },
@@ -151,8 +151,8 @@ describe('after logout()', () => {
     await settle()
 
     vi.resetModules()
-    watchImport('../authorizationRequest.js', log, 'sign-in code')
-    const { createAuth } = await import('../createAuth.js')
+    watchImport('../flows/authorizationRequest.js', log, 'sign-in code')
+    const { createAuth } = await import('../first/createAuth.js')
     const tab = world.tab()
     const auth = createAuth({ ...config, apiOrigins: [API] }, tab.platform)
     await vi.waitFor(() => expect(auth.getState().status).toBe('authenticated'))

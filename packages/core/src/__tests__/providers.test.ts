@@ -2,8 +2,8 @@
 // request, logout for every provider style with its hints, Entra ID's multi-tenant issuers, and
 // errors that say what a provider requires. The browser journeys are in e2e/providers.*.spec.ts.
 import { describe, expect, it } from 'vitest'
-import { createAuth } from '../createAuth.js'
-import type { AuthEvent } from '../events.js'
+import { createAuth } from '../first/createAuth.js'
+import type { AuthEvent } from '../protocol/events.js'
 import { APP, config, fakeWorld, ISSUER, rejection, settle } from './fakeWorld.js'
 import { signIn } from './tabs.js'
 

@@ -1,9 +1,9 @@
 // Sessions are never lost or mixed up: races between tabs, refresh failures, DPoP keys, logout.
 import { describe, expect, it } from 'vitest'
-import type { AuthConfig } from '../config.js'
-import { createAuth } from '../createAuth.js'
-import type { KeyValueStore } from '../lib/kv.js'
-import type { Session } from '../session.js'
+import type { AuthConfig } from '../first/config.js'
+import { createAuth } from '../first/createAuth.js'
+import type { KeyValueStore } from '../first/kv.js'
+import type { Session } from '../first/session.js'
 import { API, config, fakeWorld, rejection, settle } from './fakeWorld.js'
 import { openTab, persisted, signIn, type World } from './tabs.js'
 

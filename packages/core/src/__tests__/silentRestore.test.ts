@@ -1,7 +1,7 @@
 // The marker behind the silent restore on load: set by a sign-in, cleared by logout and by the end
 // of a session; without it a page load makes no request at all.
 import { describe, expect, it } from 'vitest'
-import { createAuth } from '../createAuth.js'
+import { createAuth } from '../first/createAuth.js'
 import { config, fakeWorld, rejection, settle } from './fakeWorld.js'
 import { openTab, signIn } from './tabs.js'
 

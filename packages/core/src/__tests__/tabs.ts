@@ -1,7 +1,7 @@
 // Tabs of the fake world signed in with a persisted session: what most session tests start from.
-import type { AuthConfig } from '../config.js'
-import { createAuth } from '../createAuth.js'
-import type { KeyValueStore } from '../lib/kv.js'
+import type { AuthConfig } from '../first/config.js'
+import { createAuth } from '../first/createAuth.js'
+import type { KeyValueStore } from '../first/kv.js'
 import { API, config, type fakeWorld } from './fakeWorld.js'
 
 export type World = ReturnType<typeof fakeWorld>

@@ -1,7 +1,7 @@
 // The callback finds its login transaction wherever login() stored it, and uses it once only.
 import { describe, expect, it } from 'vitest'
-import { createAuth } from '../createAuth.js'
-import type { AuthError } from '../errors.js'
+import { createAuth } from '../first/createAuth.js'
+import type { AuthError } from '../first/errors.js'
 import { config, fakeWorld } from './fakeWorld.js'
 
 describe('the login transaction', () => {

@@ -1,0 +1,43 @@
+// What the sign-in flows (redirect, popup, iframe), refresh and logout share: one client's parts.
+import type * as oauth from 'oauth4webapi'
+import type { DpopKeys } from '../protocol/dpop.js'
+import type { FlowEvent } from '../protocol/events.js'
+import type { Kit } from '../protocol/kit.js'
+import type { ResolvedConfig } from './config.js'
+import type { AuthError } from './errors.js'
+import type { TakingStore } from './kv.js'
+import type { Platform, TabMessage } from './platform.js'
+import type { Session, SessionStore } from './session.js'
+
+/** The parts of one Latchkey client, built by `createAuth()` and handed to the flows. */
+export interface AuthContext {
+  cfg: ResolvedConfig
+  platform: Platform
+  client: oauth.Client
+  /** `latchkey:<issuer>:<client id>`: the prefix of every storage key, lock and channel name. */
+  scopeKey: string
+  tabId: string
+  discover(): Promise<oauth.AuthorizationServer>
+  keys: DpopKeys
+  sessions: SessionStore
+  /** Where login transactions are kept (see `transactionsOf`): IndexedDB, else sessionStorage. */
+  transactionStorage: TakingStore
+  /** Runs `task` under the cross-tab lock that serialises sign-in, refresh and logout. */
+  withRefreshLock<T>(task: () => Promise<T>): Promise<T>
+  /** Shows `session` (or its absence, with `error`) in the state. */
+  show(session: Session | null, error?: AuthError | null): void
+  /** Shows `error` in the state (a signed-in user stays signed in) and throws it. */
+  fail(error: AuthError): never
+  /** Moves the state to `loading`, keeping the rest. */
+  loading(): void
+  /** Tells the other tabs. */
+  tell(type: TabMessage['type']): void
+  /** Hands the page to the server's end-session endpoint: until the page is shown again, no login(). */
+  leave(url: string): void
+  /** Remembers (or forgets) that this browser was signed in, for the silent restore on load. */
+  mark(signedIn: boolean): void
+  /** Reports a step to `onEvent` (shortening its secrets); `undefined` without `onEvent`. */
+  emit: ((event: FlowEvent) => void) | undefined
+  /** What the on-demand flows use of the rest of the SDK (see kit.ts). */
+  kit: Kit
+}

@@ -1,0 +1,142 @@
+// The authorization request (RFC 6749 section 4.1.1 with PKCE), shared by redirect, popup and iframe.
+// Loaded on demand (fetched in the background a second after the page knows nobody is signed in,
+// unless a logout is leaving for the end-session endpoint): it imports nothing at runtime, and takes
+// the rest of the SDK from `ctx.kit`.
+import type * as oauth from 'oauth4webapi'
+import type { LoginOptions } from '../first/auth.js'
+import type { AuthContext } from '../first/context.js'
+import type { BoundKey } from '../protocol/dpop.js'
+import { AUTHORIZATION_PARAMS, checkMaxAge, mergeParams } from './extraParams.js'
+import { sanitizeReturnTo } from './returnTo.js'
+import { type Transaction, transactionsOf } from './transaction.js'
+
+/** A started authorization request: where to send the browser, and its `state`. */
+export interface AuthorizationRequest {
+  url: string
+  state: string
+}
+
+/**
+ * Checks the options, stores a one-time transaction and builds the authorization URL.
+ * @param relay how the response comes back when not by a redirect of this page: through a popup
+ *   or an iframe, whose callback page hands it to this page.
+ * @throws {@link AuthError} `invalid_argument` (bad options or `params`), `config_invalid` (bad
+ *   `authorizationParams`, or `dpop: true` against a server without DPoP), `storage_unavailable`,
+ *   and what discovery throws.
+ */
+export async function startAuthorization(
+  ctx: AuthContext,
+  options: LoginOptions,
+  relay?: Transaction['relay'],
+): Promise<AuthorizationRequest> {
+  const { cfg, platform } = ctx
+  const transactions = transactionsOf(ctx)
+  const { AuthError, oauth, isCallbackUrl } = ctx.kit
+  const page = platform.currentUrl()
+  const returnTo =
+    options.returnTo === undefined
+      ? isCallbackUrl(page, cfg.redirectUrl)
+        ? '/'
+        : `${page.pathname}${page.search}${page.hash}`
+      : sanitizeReturnTo(options.returnTo, page.origin, AuthError)
+  const { maxAge } = options
+  checkMaxAge(maxAge, AuthError)
+  // The client's own parameters (Auth0's `audience`, say) go with every sign-in, the silent ones
+  // included; a call's own merge over them.
+  const extra = mergeParams(
+    ctx,
+    'authorizationParams',
+    relay === undefined ? 'login()' : relay === 'popup' ? 'loginWithPopup()' : 'loginSilently()',
+    options.params,
+    AUTHORIZATION_PARAMS,
+  )
+
+  const as = await ctx.discover()
+  const dpop = await dpopForNewSession(ctx, as)
+  const codeVerifier = oauth.generateRandomCodeVerifier()
+  const state = oauth.generateRandomState()
+  const nonce = cfg.scope.split(' ').includes('openid') ? oauth.generateRandomNonce() : undefined
+  try {
+    await transactions.purgeExpired(platform.now())
+    await transactions.save({
+      state,
+      // The configured issuer: a multi-tenant one's metadata names a template (see `multiTenant`).
+      issuer: cfg.issuer.href,
+      clientId: cfg.clientId,
+      redirectUri: cfg.redirectUri,
+      codeVerifier,
+      ...(nonce === undefined ? {} : { nonce }),
+      dpop: dpop !== undefined,
+      ...(maxAge === undefined ? {} : { maxAge }),
+      ...(relay === undefined ? {} : { relay }),
+      returnTo,
+      createdAt: platform.now(),
+    })
+  } catch (error) {
+    throw new AuthError(
+      'storage_unavailable',
+      'The sign-in could not store its one-time transaction: IndexedDB and sessionStorage both refused it.',
+      { cause: error },
+    )
+  }
+
+  const url = new URL(as.authorization_endpoint as string)
+  const params = url.searchParams
+  params.set('client_id', cfg.clientId)
+  params.set('redirect_uri', cfg.redirectUri)
+  params.set('response_type', 'code')
+  params.set('scope', cfg.scope)
+  params.set('state', state)
+  if (nonce !== undefined) params.set('nonce', nonce)
+  const codeChallenge = await oauth.calculatePKCECodeChallenge(codeVerifier)
+  ctx.emit?.({
+    step: 'pkce',
+    params: {
+      code_verifier: codeVerifier,
+      code_challenge: codeChallenge,
+      code_challenge_method: 'S256',
+    },
+  })
+  params.set('code_challenge', codeChallenge)
+  params.set('code_challenge_method', 'S256')
+  if (cfg.resource !== undefined) params.set('resource', cfg.resource)
+  // Binds the authorization code to this key (RFC 9449 section 10). A key that IndexedDB refused
+  // lives in this page only: a redirect's callback page will have another, so its code stays
+  // unbound; a popup or iframe hands the code back to this page, which has the key.
+  if (dpop !== undefined && (ctx.keys.persistent || relay !== undefined)) {
+    params.set('dpop_jkt', dpop.jkt)
+  }
+  if (options.prompt !== undefined) params.set('prompt', options.prompt)
+  if (options.loginHint !== undefined) params.set('login_hint', options.loginHint)
+  if (maxAge !== undefined) params.set('max_age', String(maxAge))
+  for (const [name, value] of Object.entries(extra)) params.set(name, value)
+  ctx.emit?.({
+    step: 'authorize',
+    via: relay === undefined ? 'redirect' : relay === 'popup' ? 'popup' : 'iframe',
+    method: 'GET',
+    url: url.href,
+  })
+  return { url: url.href, state }
+}
+
+/**
+ * The DPoP key for a new sign-in: per `dpop` and the server's metadata.
+ * @throws {@link AuthError} `config_invalid` for `dpop: true` with a server without DPoP.
+ */
+async function dpopForNewSession(
+  ctx: AuthContext,
+  as: oauth.AuthorizationServer,
+): Promise<BoundKey | undefined> {
+  const { dpop } = ctx.cfg
+  if (dpop === false) return undefined
+  const { AuthError, pickDpopAlg } = ctx.kit
+  const alg = pickDpopAlg(as.dpop_signing_alg_values_supported)
+  if (alg !== undefined) return ctx.keys.handle(alg)
+  if (dpop === true) {
+    throw new AuthError(
+      'config_invalid',
+      "Invalid Latchkey configuration: `dpop: true`, but the server does not support DPoP (no dpop_signing_alg_values_supported); use dpop: 'auto' to allow Bearer.",
+    )
+  }
+  return undefined
+}

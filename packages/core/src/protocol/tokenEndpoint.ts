@@ -1,0 +1,136 @@
+// Token-endpoint requests of the browser client: the code exchange's and refresh's shared checks.
+import * as oauth from 'oauth4webapi'
+import type { AuthContext } from '../first/context.js'
+import { AuthError } from '../first/errors.js'
+import { type Session, sessionFromTokenResponse } from '../first/session.js'
+import { requestOptions } from './discovery.js'
+import { unreadableNonce } from './dpopNonce.js'
+import { toAuthError } from './toAuthError.js'
+
+/** Options of a token-endpoint request: timeout, fetch, resource, and the DPoP handle if any. */
+export function tokenRequestOptions(
+  ctx: AuthContext,
+  dpop: oauth.DPoPHandle | undefined,
+): oauth.TokenEndpointRequestOptions {
+  const { cfg } = ctx
+  return {
+    ...requestOptions(cfg, ctx.platform.fetch),
+    ...(cfg.resource === undefined ? {} : { additionalParameters: { resource: cfg.resource } }),
+    ...(dpop === undefined ? {} : { DPoP: dpop }),
+  }
+}
+
+/** Sends a token request again, once, when the server asked for a DPoP nonce (RFC 9449 section 8). */
+export async function retryOnNonce<T>(send: () => Promise<T>): Promise<T> {
+  try {
+    return await send()
+  } catch (error) {
+    if (!oauth.isDPoPNonceError(error)) throw error
+    // A nonce this page cannot read would make the retry fail the same way: say what to fix.
+    const unreadable = unreadableNonce(error, 'The token request')
+    if (unreadable !== undefined) throw unreadable
+    return send()
+  }
+}
+
+/**
+ * Checks what oauth4webapi leaves to the caller: the token type must be one the SDK can use
+ * (Bearer without a proof; with a proof DPoP, or Bearer when the server bound only the refresh
+ * token, RFC 9449 section 5), and an ID token must not be issued in the future (`iat` beyond
+ * `clockTolerance`: minted with a wrong clock, or ahead of time to outlive its `exp` check).
+ * @returns the validated ID-token claims, if an ID token came.
+ */
+export function checkTokens(
+  ctx: AuthContext,
+  tokens: oauth.TokenEndpointResponse,
+  dpop: oauth.DPoPHandle | undefined,
+  what: string,
+): oauth.IDToken | undefined {
+  if (tokens.token_type !== 'bearer' && (dpop === undefined || tokens.token_type !== 'dpop')) {
+    throw new AuthError(
+      'token_request_failed',
+      `${what} returned a "${tokens.token_type}" token where a Bearer token was requested.`,
+    )
+  }
+  const claims = oauth.getValidatedIdTokenClaims(tokens)
+  if (claims !== undefined && claims.iat > ctx.platform.now() / 1000 + ctx.cfg.clockTolerance) {
+    throw new AuthError(
+      'id_token_invalid',
+      'The ID token was issued in the future ("iat"); check the device\'s and the server\'s clocks, or raise `clockTolerance`.',
+    )
+  }
+  return claims
+}
+
+/** Classifies a failed token request or response: bad ID tokens get their own code. */
+export function tokenError(error: unknown, what: string): AuthError {
+  if (
+    error instanceof oauth.OperationProcessingError &&
+    (error.code === oauth.JWT_CLAIM_COMPARISON ||
+      error.code === oauth.JWT_TIMESTAMP_CHECK ||
+      /ID Token|JWT/.test(error.message))
+  ) {
+    return new AuthError(
+      'id_token_invalid',
+      `${what} returned an ID token that failed validation: ${error.message}.`,
+    )
+  }
+  if (error instanceof oauth.ResponseBodyError && error.error === 'invalid_dpop_proof') {
+    return toAuthError(
+      error,
+      'token_request_failed',
+      `${what} (DPoP proof refused: check the device's clock)`,
+    )
+  }
+  return toAuthError(error, 'token_request_failed', what)
+}
+
+/**
+ * The refresh-token grant (RFC 6749 section 6): a proof from the session's own key when it is
+ * bound, the same checks as the code exchange, and the same user.
+ * @throws {@link AuthError} as classified by {@link tokenError}; `session_expired` when the
+ *   refreshed ID token names another user.
+ */
+export async function refreshGrant(
+  ctx: AuthContext,
+  refreshToken: string,
+  previous: Session,
+): Promise<Session> {
+  const { client } = ctx
+  const what = 'The token refresh'
+  const jkt = previous.dpopJkt
+  const dpop = jkt === undefined ? undefined : await ctx.keys.forSession(jkt)
+  let tokens: oauth.TokenEndpointResponse
+  let claims: oauth.IDToken | undefined
+  try {
+    const as = await ctx.discover()
+    tokens = await retryOnNonce(async () =>
+      oauth.processRefreshTokenResponse(
+        as,
+        client,
+        await oauth.refreshTokenGrantRequest(
+          as,
+          client,
+          oauth.None(),
+          refreshToken,
+          tokenRequestOptions(ctx, dpop),
+        ),
+      ),
+    )
+    claims = checkTokens(ctx, tokens, dpop, what)
+  } catch (error) {
+    throw tokenError(error, what)
+  }
+  if (claims !== undefined && previous.user !== null && claims.sub !== previous.user.sub) {
+    throw new AuthError(
+      'session_expired',
+      'The refreshed ID token names another user than the session; the session was ended.',
+    )
+  }
+  const now = ctx.platform.now()
+  return {
+    ...sessionFromTokenResponse(tokens, claims, now, jkt, previous),
+    refreshedAt: now,
+    refreshedBy: ctx.tabId,
+  }
+}
