@@ -10,6 +10,8 @@ export const CLIENT_ID = 'latchkey-spa'
 const REFRESH_LEEWAY_S = 2
 /** IndexedDB key of the SPA's persisted session (database `latchkey`, object store `kv`). */
 export const SESSION_KEY = `latchkey:${new URL(ISSUER).href}:${CLIENT_ID}:session`
+/** The signed-in marker's key in localStorage (1 signed in, 0 signed out, absent unknown). */
+export const MARKER_KEY = `latchkey:${new URL(ISSUER).href}:${CLIENT_ID}:signed-in`
 /** IndexedDB key of the SDK's DPoP key pair (`{ alg, keyPair }`) for the playground's client. */
 export const DPOP_KEY_KEY = `latchkey:${new URL(ISSUER).href}:${CLIENT_ID}:dpop-key`
 

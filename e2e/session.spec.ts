@@ -6,6 +6,7 @@ import { type BrowserContext, expect, type Page, test } from '@playwright/test'
 import {
   asBackgroundTabs,
   ISSUER,
+  MARKER_KEY,
   readStoredSession,
   refreshDirectly,
   refreshTokenActive,
@@ -319,6 +320,10 @@ for (const [what, value] of CORRUPT_VALUES) {
     await expect(page.getByTestId('status')).toHaveText('unauthenticated')
     await writeStoredSession(page, value)
     expect(SESSION_KEY).toBe('latchkey:http://localhost:4000/:latchkey-spa:session')
+    // The first visit's load found no session and marked the browser signed out, which would let
+    // the reload skip storage; a browser whose marker is gone (cleared localStorage, or an SDK
+    // from before the marker) reads it, and meets the bad data.
+    await page.evaluate((key) => localStorage.removeItem(key), MARKER_KEY)
 
     await page.reload()
     await expect(page.getByTestId('status')).toHaveText('unauthenticated')

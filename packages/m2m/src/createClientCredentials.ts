@@ -3,6 +3,7 @@ import {
   type AuthFetch,
   type Credentials,
   createAuthFetch,
+  createSender,
 } from '@latchkey/core/internal'
 import { type ClientCredentialsConfig, parseResource, parseScope, resolveConfig } from './config.js'
 import { createRedactor } from './lib/redact.js'
@@ -82,8 +83,9 @@ export function createClientCredentials(config: ClientCredentialsConfig): Client
   })
   const configured: TokenParams = { scope: resolved.scope, resource: resolved.resource }
 
+  const send = createSender(resolved.fetch)
   const fetchWithToken = createAuthFetch({
-    fetch: resolved.fetch,
+    send: () => send,
     // A service has no page: relative URLs are refused rather than guessed.
     base: () => undefined,
     allowedOrigins: () => resolved.apiOrigins,

@@ -15,13 +15,19 @@ const storedSession = (world: World) => world.storage.get<Session>(SESSION)
 /** `world.storage`, except that reading the DPoP key fails `times` times, as Safari's does. */
 function flakyKeyReads(world: World, times: number): KeyValueStore {
   let left = times
+  const fail = () => {
+    throw new DOMException('Connection to Indexed Database server lost.', 'UnknownError')
+  }
   return {
     ...world.storage,
     get: async (key) => {
-      if (key === KEY && left-- > 0) {
-        throw new DOMException('Connection to Indexed Database server lost.', 'UnknownError')
-      }
+      if (key === KEY && left-- > 0) fail()
       return world.storage.get(key)
+    },
+    // The first read on load gets the key with the session.
+    getMany: async (keys) => {
+      if (keys.includes(KEY) && left-- > 0) fail()
+      return Promise.all(keys.map((key) => world.storage.get(key)))
     },
   }
 }

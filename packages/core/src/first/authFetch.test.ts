@@ -1,6 +1,8 @@
 import { decodeJwt } from 'jose'
 import * as oauth from 'oauth4webapi'
 import { describe, expect, it, vi } from 'vitest'
+import '../__tests__/linked.js'
+import { createSender } from '../protocol/send.js'
 import { checkTokenTarget, createAuthFetch } from './authFetch.js'
 import { AuthError } from './errors.js'
 
@@ -57,8 +59,9 @@ describe('createAuthFetch', () => {
       replaced.push(rejected)
       return { token: 'token-2', dpop }
     })
+    const send = createSender(fetch as typeof globalThis.fetch)
     const authFetch = createAuthFetch({
-      fetch: fetch as typeof globalThis.fetch,
+      send: () => send,
       base: () => page,
       allowedOrigins: () => [page.origin, 'https://api.example.com'],
       credentials,

@@ -1,7 +1,7 @@
-// fetch() with the access token attached, only for origins the app allowed.
-import * as oauth from 'oauth4webapi'
-import { unreadableNonce } from '../protocol/dpopNonce.js'
-import { toAuthError } from '../protocol/toAuthError.js'
+// fetch() with the access token attached, only for origins the app allowed. The URL is checked
+// here, in the first load; the request is sent by protocol/send.ts, which loads on demand.
+import type * as oauth from 'oauth4webapi'
+import type { SendWithToken } from '../protocol/send.js'
 import { AuthError } from './errors.js'
 import { isLoopback } from './loopback.js'
 
@@ -9,7 +9,8 @@ import { isLoopback } from './loopback.js'
 export type AuthFetch = (input: RequestInfo | URL, init?: RequestInit) => Promise<Response>
 
 /**
- * Resolves the request's URL (against the page, in a browser) and checks that its origin is one
+ * Resolves the request's URL (against the page, in a browser, read only for a URL that is not
+ * absolute: one URL parse for the usual `https://api...` call) and checks that its origin is one
  * of `allowed`, compared exactly (scheme, host and port), that it is https (or http on
  * loopback), and that it has no credentials in it (`https://user:password@...`, which fetch
  * refuses).
@@ -19,17 +20,20 @@ export type AuthFetch = (input: RequestInfo | URL, init?: RequestInit) => Promis
  */
 export function checkTokenTarget(
   input: RequestInfo | URL,
-  base: URL | undefined,
+  base: URL | undefined | (() => URL | undefined),
   allowed: readonly string[],
 ): URL {
   const raw = typeof input === 'string' || input instanceof URL ? String(input) : input.url
+  // `http:foo` is relative to an http base, `http://` never is.
+  const absolute = /^https?:\/\//i.test(raw)
+  const page = absolute ? undefined : typeof base === 'function' ? base() : base
   let url: URL
   try {
-    url = new URL(raw, base)
+    url = new URL(raw, page)
   } catch {
     throw new AuthError(
       'invalid_argument',
-      `authFetch() was given an invalid URL: "${raw}"${base === undefined ? ' (relative URLs need a page to resolve against)' : ''}.`,
+      `authFetch() was given an invalid URL: "${raw}"${!absolute && page === undefined ? ' (relative URLs need a page to resolve against)' : ''}.`,
     )
   }
   if ((url.protocol !== 'https:' && url.protocol !== 'http:') || !allowed.includes(url.origin)) {
@@ -61,147 +65,29 @@ export interface Credentials {
 
 /** What {@link createAuthFetch} needs from the SDK (browser or Node). */
 export interface AuthFetchDeps {
-  fetch: typeof fetch
   /** The URL relative inputs resolve against (the page), or `undefined` where there is none. */
   base(): URL | undefined
   /** The origins tokens may go to, compared exactly. */
   allowedOrigins(): readonly string[]
-
   /**
    * Credentials valid for at least the refresh leeway; with `rejected`, new ones after an API
    * rejected that access token as invalid.
    */
   credentials(rejected?: string): Promise<Credentials>
+  /** What sends the request (protocol/send.ts), loaded on demand in a browser. */
+  send(): SendWithToken | Promise<SendWithToken>
 }
 
 /**
- * Builds `authFetch`: checks the URL first ({@link checkTokenTarget}), then sends the request
- * through oauth4webapi's protected-resource request (`Authorization: Bearer`, or `DPoP` with a
- * fresh proof). A 401 `invalid_token` challenge gets one refresh and one retry, a DPoP nonce
- * challenge one retry with the nonce.
- *
- * A body that can be read again (string, `Blob`, `FormData`, `URLSearchParams`, `ArrayBuffer`
- * or a typed array) is sent as it is on every attempt; only a stream, or the body of a `Request`
- * passed in, is buffered so a retry can send it again. A `Request` passed in is left unused.
+ * Builds `authFetch`: checks the URL first ({@link checkTokenTarget}), then has `send` build the
+ * request, ask for credentials and send it (see {@link SendWithToken}).
  *
  * The returned function rejects with {@link AuthError}: what {@link checkTokenTarget} throws,
- * before any token is asked for or request sent; `network_error` when the request does not
- * complete, or when the API asks for a DPoP nonce that the page cannot read (it must send
- * `Access-Control-Expose-Headers: DPoP-Nonce`); `dpop_not_accepted` when the API answers a
- * DPoP-bound token with a 401 that challenges `Bearer` alone; errors of `credentials`. An abort the caller
- * asked for rejects with fetch's own `AbortError`.
- * @see {@link https://www.rfc-editor.org/rfc/rfc6750#section-3.1 | RFC 6750 section 3.1},
- *   {@link https://www.rfc-editor.org/rfc/rfc9449#section-9 | RFC 9449 section 9}
+ * before any token is asked for or request sent, and what `send` and `credentials` reject with.
  */
 export function createAuthFetch(deps: AuthFetchDeps): AuthFetch {
   return async (input, init) => {
-    const url = checkTokenTarget(input, deps.base(), deps.allowedOrigins())
-    const what = `authFetch(${url.origin}${url.pathname})`
-    // A URL alone (most API reads) is a GET with fetch's defaults, sent without building a
-    // Request: it has nothing for one to check. The members it lacks are `undefined`, which fetch()
-    // and oauth4webapi take as absent (`redirect` too: fetch's `follow`).
-    let request = { method: 'GET' } as Request
-    if (init || input instanceof Request) {
-      try {
-        // A copy of a Request takes its body; a clone leaves the caller's usable.
-        request = new Request(input instanceof Request ? input.clone() : url, init)
-      } catch (cause) {
-        // A GET with a body, a Request whose body was read, a bad option: before any request.
-        throw new AuthError('invalid_argument', `${what} was given an unusable request: ${cause}`, {
-          cause,
-        })
-      }
-    }
-    let body = init?.body
-    if (reusable(body)) {
-      // fetch() sets a FormData body's Content-Type with a boundary of its own making; the one
-      // `request` made names another boundary.
-      if (body instanceof FormData) request.headers.delete('content-type')
-    } else {
-      body = request.body && (await request.arrayBuffer())
-    }
-    const options: oauth.ProtectedResourceRequestOptions = {
-      signal: request.signal,
-      // oauth4webapi sets method, headers, body and `redirect: 'manual'`; the rest of the caller's
-      // request (credentials, cache, ...) and its redirect choice are passed through.
-      [oauth.customFetch]: (target, sent) =>
-        deps.fetch(target, {
-          credentials: request.credentials,
-          cache: request.cache,
-          mode: request.mode,
-          referrerPolicy: request.referrerPolicy,
-          integrity: request.integrity,
-          keepalive: request.keepalive,
-          ...(sent as RequestInit),
-          redirect: request.redirect,
-        }),
-      ...(url.protocol === 'http:' ? { [oauth.allowInsecureRequests]: true } : {}),
-    }
-    let credentials = await deps.credentials()
-    let nonceRetried = false
-    let tokenRetried = false
-    for (;;) {
-      try {
-        return await oauth.protectedResourceRequest(
-          credentials.token,
-          request.method,
-          url,
-          request.headers,
-          // oauth4webapi hands the body to fetch() as it is; its type only omits Blob and FormData.
-          body as oauth.ProtectedResourceRequestBody,
-          credentials.dpop === undefined ? options : { ...options, DPoP: credentials.dpop },
-        )
-      } catch (error) {
-        if (error instanceof oauth.WWWAuthenticateChallengeError) {
-          // The handle has remembered the nonce the API sent; the same request goes again.
-          if (!nonceRetried && credentials.dpop !== undefined && oauth.isDPoPNonceError(error)) {
-            nonceRetried = true
-            // Without a nonce to send, the retry would be refused the same way.
-            const unreadable = unreadableNonce(error, what)
-            if (unreadable) throw unreadable
-            continue
-          }
-          const { status } = error.response
-          // An API that takes DPoP says so with a `DPoP` challenge (RFC 9449 section 7.1); one
-          // that answers a bound token with Bearer alone never will, however often it is asked.
-          if (
-            credentials.dpop !== undefined &&
-            status === 401 &&
-            error.cause.every((challenge) => challenge.scheme === 'bearer')
-          ) {
-            throw new AuthError(
-              'dpop_not_accepted',
-              `${what} refused the DPoP-bound token: this API takes Bearer tokens only (its 401 challenges Bearer alone). Set \`dpop: false\`, or make the API accept DPoP tokens and proofs (RFC 9449).`,
-              { status },
-            )
-          }
-          const invalidToken = error.cause.some(
-            (challenge) => challenge.parameters.error === 'invalid_token',
-          )
-          if (!tokenRetried && status === 401 && invalidToken) {
-            tokenRetried = true
-            credentials = await deps.credentials(credentials.token)
-            continue
-          }
-          // Any other challenge (e.g. 403 insufficient_scope) is the API's answer for the app.
-          return error.response
-        }
-        // An abort the caller asked for keeps fetch's own AbortError.
-        if (request.signal?.aborted) throw error
-        throw toAuthError(error, 'network_error', what)
-      }
-    }
+    const url = checkTokenTarget(input, deps.base, deps.allowedOrigins())
+    return (await deps.send())(url, input, init, deps.credentials)
   }
-}
-
-/** Whether fetch() can send `body` again as it is: anything but a stream (or a Node iterable). */
-function reusable(body: BodyInit | null | undefined): boolean {
-  return (
-    typeof body === 'string' ||
-    body instanceof Blob ||
-    body instanceof FormData ||
-    body instanceof URLSearchParams ||
-    body instanceof ArrayBuffer ||
-    ArrayBuffer.isView(body)
-  )
 }

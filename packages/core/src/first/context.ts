@@ -1,24 +1,21 @@
-// What the sign-in flows (redirect, popup, iframe), refresh and logout share: one client's parts.
+// What the sign-in flows (redirect, popup, iframe), refresh and logout share: one client's parts,
+// those of the first load (AuthContext) and those the protocol layer adds when it loads.
 import type * as oauth from 'oauth4webapi'
 import type { DpopKeys } from '../protocol/dpop.js'
 import type { FlowEvent } from '../protocol/events.js'
-import type { Kit } from '../protocol/kit.js'
 import type { ResolvedConfig } from './config.js'
 import type { AuthError } from './errors.js'
 import type { TakingStore } from './kv.js'
 import type { Platform, TabMessage } from './platform.js'
 import type { Session, SessionStore } from './session.js'
 
-/** The parts of one Latchkey client, built by `createAuth()` and handed to the flows. */
+/** The parts of one Latchkey client that load first, built by `createAuth()`. */
 export interface AuthContext {
   cfg: ResolvedConfig
   platform: Platform
-  client: oauth.Client
   /** `latchkey:<issuer>:<client id>`: the prefix of every storage key, lock and channel name. */
   scopeKey: string
   tabId: string
-  discover(): Promise<oauth.AuthorizationServer>
-  keys: DpopKeys
   sessions: SessionStore
   /** Where login transactions are kept (see `transactionsOf`): IndexedDB, else sessionStorage. */
   transactionStorage: TakingStore
@@ -38,6 +35,16 @@ export interface AuthContext {
   mark(signedIn: boolean): void
   /** Reports a step to `onEvent` (shortening its secrets); `undefined` without `onEvent`. */
   emit: ((event: FlowEvent) => void) | undefined
-  /** What the on-demand flows use of the rest of the SDK (see kit.ts). */
-  kit: Kit
+  /**
+   * The stored DPoP key as the page's first storage read found it (see `DpopKeyParts.restored`).
+   */
+  restoredKey(): Promise<unknown> | undefined
+}
+
+/** A client's parts once its protocol layer has loaded: what the flows and refresh are given. */
+export interface ProtocolContext extends AuthContext {
+  client: oauth.Client
+  /** The server's metadata, discovered once (a failed discovery is tried again). */
+  discover(): Promise<oauth.AuthorizationServer>
+  keys: DpopKeys
 }

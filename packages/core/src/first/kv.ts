@@ -1,5 +1,14 @@
 // The key-value storage the SDK writes to: IndexedDB in browsers, a Map in tests and as a fallback.
-import { createStore, del, get, keys, promisifyRequest, set, type UseStore } from 'idb-keyval'
+import {
+  createStore,
+  del,
+  get,
+  getMany,
+  keys,
+  promisifyRequest,
+  set,
+  type UseStore,
+} from 'idb-keyval'
 
 /** A small async key-value store. */
 export interface KeyValueStore {
@@ -7,6 +16,11 @@ export interface KeyValueStore {
   set(key: string, value: unknown): Promise<void>
   del(key: string): Promise<void>
   keys(): Promise<string[]>
+  /**
+   * Reads several keys at once, in one step (one IndexedDB transaction): a page's first read gets
+   * the session and its DPoP key this way. Optional: without it the SDK reads them one by one.
+   */
+  getMany?(keys: readonly string[]): Promise<unknown[]>
   /**
    * Removes `key` and returns what it held, as one step no other tab can interleave with: of two
    * pages taking the same key at once, only one gets the value. Login transactions are taken this
@@ -30,6 +44,20 @@ export async function getRetrying<T>(store: KeyValueStore, key: string): Promise
   for (let attempt = 1; ; attempt++) {
     try {
       return await store.get<T>(key)
+    } catch (error) {
+      if (attempt === 3) throw error
+    }
+  }
+}
+
+/** Reads `keys` at once ({@link KeyValueStore.getMany}, else one by one), retrying as {@link getRetrying}. */
+export async function getManyRetrying(
+  store: KeyValueStore,
+  keys: readonly string[],
+): Promise<unknown[]> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await (store.getMany?.(keys) ?? Promise.all(keys.map((key) => store.get(key))))
     } catch (error) {
       if (attempt === 3) throw error
     }
@@ -62,6 +90,7 @@ export function indexedDbStore(dbName = 'latchkey', storeName = 'kv'): KeyValueS
   return {
     get: (key) => use((db) => get(key, db)),
     set: (key, value) => use((db) => set(key, value, db)),
+    getMany: (keys) => use((db) => getMany([...keys], db)),
     del: (key) => use((db) => del(key, db)),
     keys: async () =>
       (await use((db) => keys(db))).filter((key): key is string => typeof key === 'string'),
@@ -91,6 +120,7 @@ export function memoryStore(): TakingStore {
       map.delete(key)
     },
     keys: async () => [...map.keys()],
+    getMany: async (keys) => keys.map((key) => structuredClone(map.get(key))),
     // Synchronous between the read and the delete, so atomic.
     take: async <T>(key: string) => {
       const value = map.get(key) as T | undefined

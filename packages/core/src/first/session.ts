@@ -1,5 +1,4 @@
 // The signed-in session: tokens and the user's claims, kept in memory and, when asked, in IndexedDB.
-import type { IDToken, TokenEndpointResponse } from 'oauth4webapi'
 import { AuthError } from './errors.js'
 import { getRetrying, type KeyValueStore } from './kv.js'
 import type { User } from './state.js'
@@ -27,38 +26,6 @@ export interface Session {
   /** When the tokens were last refreshed, and by which tab; `null` until the first refresh. */
   refreshedAt: number | null
   refreshedBy: string | null
-}
-
-/**
- * Builds a session from a token response that oauth4webapi has already validated.
- * @param dpopJkt the thumbprint of the DPoP key the token request was made with, if any.
- */
-export function sessionFromTokenResponse(
-  response: TokenEndpointResponse,
-  claims: IDToken | undefined,
-  now: number,
-  dpopJkt: string | undefined,
-  previous?: Session,
-): Session {
-  const session: Session = {
-    accessToken: response.access_token,
-    tokenType: response.token_type,
-    issuedAt: now,
-    expiresAt: typeof response.expires_in === 'number' ? now + response.expires_in * 1000 : null,
-    user: claims ? { ...claims, sub: claims.sub } : (previous?.user ?? null),
-    refreshedAt: previous?.refreshedAt ?? null,
-    refreshedBy: previous?.refreshedBy ?? null,
-  }
-  // A refresh response may omit what did not change: keep the previous refresh and ID tokens.
-  const refreshToken = response.refresh_token ?? previous?.refreshToken
-  const idToken = response.id_token ?? previous?.idToken
-  const scope = response.scope ?? previous?.scope
-  if (refreshToken !== undefined) session.refreshToken = refreshToken
-  if (idToken !== undefined) session.idToken = idToken
-  if (scope !== undefined) session.scope = scope
-  if (dpopJkt !== undefined) session.dpopJkt = dpopJkt
-  if (previous?.silent) session.silent = true
-  return session
 }
 
 /** Whether `value` is a well-formed stored session (IndexedDB may hold anything). */
@@ -152,10 +119,27 @@ export class SessionStore {
     try {
       stored = await getRetrying(this.#kv, this.#key)
     } catch (cause) {
-      const error = this.#report('could not be read', cause)
+      const error = this.failedRead(cause)
       if (strict) throw error
       return this.#current
     }
+    return this.accept(stored)
+  }
+
+  /**
+   * Reports a read of the stored session that failed, made by the caller (see {@link accept});
+   * this tab keeps what it holds.
+   */
+  failedRead(cause: unknown): AuthError {
+    return this.#report('could not be read', cause)
+  }
+
+  /**
+   * Takes `stored`, the stored session as the caller read it (the first read on load gets it with
+   * the DPoP key, in one transaction), as {@link load} takes what it reads.
+   */
+  async accept(stored: unknown): Promise<Session | null> {
+    if (!this.#shared) return this.#current
     if (isSession(stored)) {
       this.#current = stored
       this.#currentStored = true

@@ -1,11 +1,10 @@
 // The authorization request (RFC 6749 section 4.1.1 with PKCE), shared by redirect, popup and iframe.
 // Loaded on demand (fetched in the background a second after the page knows nobody is signed in,
-// unless a logout is leaving for the end-session endpoint): it imports nothing at runtime, and takes
-// the rest of the SDK from `ctx.kit`.
-import type * as oauth from 'oauth4webapi'
+// unless a logout is leaving for the end-session endpoint), with the protocol layer.
+import * as oauth from 'oauth4webapi'
 import type { LoginOptions } from '../first/auth.js'
-import type { AuthContext } from '../first/context.js'
-import type { BoundKey } from '../protocol/dpop.js'
+import type { ProtocolContext } from '../first/context.js'
+import { AuthError, type BoundKey, isCallbackUrl, pickDpopAlg } from '../protocol/index.js'
 import { AUTHORIZATION_PARAMS, checkMaxAge, mergeParams } from './extraParams.js'
 import { sanitizeReturnTo } from './returnTo.js'
 import { type Transaction, transactionsOf } from './transaction.js'
@@ -25,13 +24,12 @@ export interface AuthorizationRequest {
  *   and what discovery throws.
  */
 export async function startAuthorization(
-  ctx: AuthContext,
+  ctx: ProtocolContext,
   options: LoginOptions,
   relay?: Transaction['relay'],
 ): Promise<AuthorizationRequest> {
   const { cfg, platform } = ctx
   const transactions = transactionsOf(ctx)
-  const { AuthError, oauth, isCallbackUrl } = ctx.kit
   const page = platform.currentUrl()
   const returnTo =
     options.returnTo === undefined
@@ -124,12 +122,11 @@ export async function startAuthorization(
  * @throws {@link AuthError} `config_invalid` for `dpop: true` with a server without DPoP.
  */
 async function dpopForNewSession(
-  ctx: AuthContext,
+  ctx: ProtocolContext,
   as: oauth.AuthorizationServer,
 ): Promise<BoundKey | undefined> {
   const { dpop } = ctx.cfg
   if (dpop === false) return undefined
-  const { AuthError, pickDpopAlg } = ctx.kit
   const alg = pickDpopAlg(as.dpop_signing_alg_values_supported)
   if (alg !== undefined) return ctx.keys.handle(alg)
   if (dpop === true) {

@@ -1,11 +1,20 @@
 // Completing an authorization response: validation against its one-time transaction, the code
 // exchange and the new session. The same for a redirect, a popup and an iframe.
-// Loaded on demand: it imports nothing at runtime, and takes the rest of the SDK from `ctx.kit`.
-import type * as oauth from 'oauth4webapi'
+// Loaded on demand, with the protocol layer.
+import * as oauth from 'oauth4webapi'
 import type { RedirectResult } from '../first/auth.js'
-import type { AuthContext } from '../first/context.js'
+import type { ProtocolContext } from '../first/context.js'
 import type { BoundKey } from '../protocol/dpop.js'
-import type { Kit } from '../protocol/kit.js'
+import {
+  AuthError,
+  checkTokens,
+  RESPONSE_PARAMS,
+  retryOnNonce,
+  sessionFromTokenResponse,
+  toAuthError,
+  tokenError,
+  tokenRequestOptions,
+} from '../protocol/index.js'
 import { safeReturnTo } from './returnTo.js'
 import { type TakeResult, type Transaction, transactionsOf } from './transaction.js'
 
@@ -16,14 +25,13 @@ import { type TakeResult, type Transaction, transactionsOf } from './transaction
  *   `authorization_denied`, `invalid_callback`, `token_request_failed`, `id_token_invalid`,
  *   `network_error`, `timeout`, `discovery_failed`, `storage_unavailable`.
  */
-export async function completeCallback(ctx: AuthContext, url: URL): Promise<RedirectResult> {
-  const { cfg, client, kit } = ctx
-  const { AuthError, oauth } = kit
+export async function completeCallback(ctx: ProtocolContext, url: URL): Promise<RedirectResult> {
+  const { cfg, client } = ctx
   // A signed-in page stays shown while a new sign-in (a popup or silent one, a step-up) completes:
   // `loading` would unmount what a protected route renders, and input typed there.
   if (ctx.sessions.current === null) ctx.loading()
   const params = url.searchParams
-  const defect = callbackDefect(params, kit.RESPONSE_PARAMS)
+  const defect = callbackDefect(params, RESPONSE_PARAMS)
   const ambiguous = () =>
     new AuthError('invalid_callback', `The callback URL is ambiguous: ${defect}.`)
   const state = params.get('state')
@@ -93,13 +101,13 @@ export async function completeCallback(ctx: AuthContext, url: URL): Promise<Redi
   try {
     as = await ctx.discover()
   } catch (error) {
-    ctx.fail(kit.toAuthError(error, 'discovery_failed', 'Discovery'))
+    ctx.fail(toAuthError(error, 'discovery_failed', 'Discovery'))
   }
   let callbackParams: URLSearchParams
   try {
     callbackParams = oauth.validateAuthResponse(as, client, params, transaction.state)
   } catch (error) {
-    ctx.fail(callbackError(kit, error, params, cfg.scope))
+    ctx.fail(callbackError(error, params, cfg.scope))
   }
 
   // The exchange and the save run under the refresh lock: a refresh in another tab cannot save
@@ -111,7 +119,7 @@ export async function completeCallback(ctx: AuthContext, url: URL): Promise<Redi
     let dpop: BoundKey | undefined
     try {
       dpop = transaction.dpop ? await ctx.keys.handle() : undefined
-      tokens = await kit.retryOnNonce(async () =>
+      tokens = await retryOnNonce(async () =>
         oauth.processAuthorizationCodeResponse(
           as,
           client,
@@ -122,7 +130,7 @@ export async function completeCallback(ctx: AuthContext, url: URL): Promise<Redi
             callbackParams,
             transaction.redirectUri,
             transaction.codeVerifier,
-            kit.tokenRequestOptions(ctx, dpop?.handle),
+            tokenRequestOptions(ctx, dpop?.handle),
           ),
           {
             expectedNonce: transaction.nonce ?? oauth.expectNoNonce,
@@ -131,12 +139,12 @@ export async function completeCallback(ctx: AuthContext, url: URL): Promise<Redi
           },
         ),
       )
-      claims = kit.checkTokens(ctx, tokens, dpop?.handle, what)
+      claims = checkTokens(ctx, tokens, dpop?.handle, what)
       ctx.emit?.({ step: 'tokens_validated', params: checksOf(transaction, tokens, claims) })
     } catch (error) {
-      ctx.fail(exchangeError(kit, error, what))
+      ctx.fail(exchangeError(error, what))
     }
-    const session = kit.sessionFromTokenResponse(tokens, claims, ctx.platform.now(), dpop?.jkt)
+    const session = sessionFromTokenResponse(tokens, claims, ctx.platform.now(), dpop?.jkt)
     if (transaction.relay === 'frame') session.silent = true
     await ctx.sessions.save(session)
     return session
@@ -156,7 +164,7 @@ export async function completeCallback(ctx: AuthContext, url: URL): Promise<Redi
  * sessionStorage, which a popup copied when it opened, before the sign-in stored it. The window
  * that receives it accepts it only for its own pending sign-in, and validates it.
  */
-export async function relayOf(ctx: AuthContext, url: URL): Promise<Transaction['relay']> {
+export async function relayOf(ctx: ProtocolContext, url: URL): Promise<Transaction['relay']> {
   const transaction = await transactionsOf(ctx).find(url.searchParams.get('state') ?? '')
   if (transaction !== undefined) return transaction.relay
   if (typeof window === 'undefined') return undefined
@@ -177,8 +185,7 @@ function sameOrigin(other: Window | null): boolean {
 }
 
 /** Classifies a failed authorization response check. */
-function callbackError(kit: Kit, error: unknown, params: URLSearchParams, scope: string) {
-  const { AuthError, oauth } = kit
+function callbackError(error: unknown, params: URLSearchParams, scope: string) {
   if (error instanceof oauth.AuthorizationResponseError) {
     const description = error.error_description
     return new AuthError(
@@ -200,7 +207,7 @@ function callbackError(kit: Kit, error: unknown, params: URLSearchParams, scope:
   if (error instanceof oauth.OperationProcessingError && /"state"/.test(error.message)) {
     return new AuthError('state_mismatch', 'The callback `state` does not match its sign-in.')
   }
-  return kit.toAuthError(error, 'invalid_callback', 'The callback')
+  return toAuthError(error, 'invalid_callback', 'The callback')
 }
 
 /** What was checked of a code exchange's tokens, for the `tokens_validated` event. */
@@ -255,14 +262,14 @@ function scopeAdvice(scope: string): string {
  * app registered as a confidential client, which a browser app cannot be: the message says so.
  * @see {@link https://www.rfc-editor.org/rfc/rfc6749#section-5.2 | RFC 6749 section 5.2}
  */
-function exchangeError(kit: Kit, error: unknown, what: string) {
-  const mapped = kit.tokenError(error, what)
+function exchangeError(error: unknown, what: string) {
+  const mapped = tokenError(error, what)
   const demandsSecret =
     (mapped.status === 401 && !/dpop/.test(mapped.error ?? '')) ||
     mapped.error === 'invalid_client' ||
     /client_secret|client_assertion/i.test(mapped.error_description ?? '')
   if (mapped.code !== 'token_request_failed' || !demandsSecret) return mapped
-  return new kit.AuthError(
+  return new AuthError(
     'token_request_failed',
     `${mapped.message} The token endpoint wants a client secret: the provider registered this app as a confidential client, and a browser app cannot keep a secret. Register it as a public client (single-page application: no secret, PKCE); where the provider has none (Google's web clients), sign in through a backend. ${GUIDE}`,
     {

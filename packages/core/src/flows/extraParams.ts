@@ -1,10 +1,10 @@
 // Extra query parameters of the authorization request and of the end-session URL: the client's
 // own (`authorizationParams`, `logoutParams`) merged with a call's `params`, and the checks of a
 // sign-in's other options. Loaded on demand with the flows that send them (and used by
-// @latchkey/core/testing, so the test double refuses what they refuse); it imports nothing at
-// runtime.
+// @latchkey/core/testing, so the test double refuses what they refuse, with its own error class).
 import type { AuthContext } from '../first/context.js'
-import type { AuthError, AuthErrorCode } from '../first/errors.js'
+import type { AuthErrorCode } from '../first/errors.js'
+import { AuthError } from '../protocol/firstLoad.js'
 
 /** Authorization request parameters that only the SDK may set. */
 export const AUTHORIZATION_PARAMS: ReadonlySet<string> = new Set([
@@ -84,7 +84,6 @@ export function mergeParams(
   params: unknown,
   reserved: ReadonlySet<string>,
 ): Record<string, string> {
-  const { AuthError } = ctx.kit
   return {
     ...checkParams(
       `Invalid Latchkey configuration: \`${option}\``,

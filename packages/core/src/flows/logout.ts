@@ -1,8 +1,9 @@
 // Signing out: clear everything this client stored, revoke the refresh token, end the server session.
-// Loaded on demand: it imports nothing at runtime, and takes the rest of the SDK from `ctx.kit`.
-import type * as oauth from 'oauth4webapi'
+// Loaded on demand (fetched in the background once signed in), with the protocol layer.
+import * as oauth from 'oauth4webapi'
 import type { LogoutOptions } from '../first/auth.js'
-import type { AuthContext } from '../first/context.js'
+import type { ProtocolContext } from '../first/context.js'
+import { AuthError, parseUrl, requestOptions, toAuthError } from '../protocol/index.js'
 import { LOGOUT_PARAMS, mergeParams } from './extraParams.js'
 import { sanitizeLogoutReturnTo } from './returnTo.js'
 import { transactionsOf } from './transaction.js'
@@ -11,16 +12,16 @@ import { transactionsOf } from './transaction.js'
 let warned = false
 
 /** See {@link Auth.logout}. */
-export async function logout(ctx: AuthContext, options: LogoutOptions): Promise<void> {
+export async function logout(ctx: ProtocolContext, options: LogoutOptions): Promise<void> {
   const { cfg, platform, sessions, keys } = ctx
   const target =
     options.returnTo === undefined
       ? cfg.postLogoutRedirectUri
-      : sanitizeLogoutReturnTo(options.returnTo, platform.currentUrl(), ctx.kit.AuthError)
+      : sanitizeLogoutReturnTo(options.returnTo, platform.currentUrl(), AuthError)
   // Checked before anything is cleared: a logout that throws has changed nothing.
   const { logoutReturnToParam: returnToParam = 'post_logout_redirect_uri' } = cfg
   if (typeof returnToParam !== 'string' || returnToParam === '') {
-    throw new ctx.kit.AuthError(
+    throw new AuthError(
       'config_invalid',
       'Invalid Latchkey configuration: `logoutReturnToParam` must be a query parameter name.',
     )
@@ -28,7 +29,7 @@ export async function logout(ctx: AuthContext, options: LogoutOptions): Promise<
   const configured =
     cfg.endSessionEndpoint === undefined
       ? undefined
-      : ctx.kit.parseUrl('endSessionEndpoint', cfg.endSessionEndpoint).href
+      : parseUrl('endSessionEndpoint', cfg.endSessionEndpoint).href
   const extra = mergeParams(
     ctx,
     'logoutParams',
@@ -109,14 +110,13 @@ interface DpopSigner {
 
 /** Revokes a refresh token (RFC 7009); failures are reported, never thrown. */
 async function revoke(
-  ctx: AuthContext,
+  ctx: ProtocolContext,
   as: oauth.AuthorizationServer,
   token: string,
   dpop: oauth.DPoPHandle | undefined,
   sent: () => void,
 ): Promise<void> {
-  const { platform, kit } = ctx
-  const { oauth } = kit
+  const { platform } = ctx
   try {
     // oauth4webapi's revocationRequest takes no DPoP handle; the handle's own signer (used for
     // its token requests) makes the proof. Without one the request goes as it is.
@@ -127,7 +127,7 @@ async function revoke(
       'POST',
     )
     const response = await oauth.revocationRequest(as, ctx.client, oauth.None(), token, {
-      ...kit.requestOptions(ctx.cfg, platform.fetch),
+      ...requestOptions(ctx.cfg, platform.fetch),
       headers,
       additionalParameters: { token_type_hint: 'refresh_token' },
       // keepalive: the request outlives the page if the app navigates away right after logout.
@@ -141,7 +141,7 @@ async function revoke(
   } catch (error) {
     // The local session is gone either way; the server's refresh token expires on its own.
     platform.warn(
-      `[latchkey] ${kit.toAuthError(error, 'token_request_failed', 'Revoking the refresh token').message}`,
+      `[latchkey] ${toAuthError(error, 'token_request_failed', 'Revoking the refresh token').message}`,
     )
   }
 }

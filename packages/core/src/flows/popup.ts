@@ -1,7 +1,8 @@
 // Sign-in in a popup window (loadable on demand: apps that never call it do not load it).
-// It imports only other on-demand modules at runtime, and takes the rest from `ctx.kit`.
+// It imports only other on-demand modules at runtime (see protocol/firstLoad.ts).
 import type { PopupLoginOptions } from '../first/auth.js'
-import type { AuthContext } from '../first/context.js'
+import type { ProtocolContext } from '../first/context.js'
+import { AuthError, isCallbackUrl } from '../protocol/index.js'
 import { startAuthorization } from './authorizationRequest.js'
 import { completeCallback } from './callback.js'
 import { receiveRelay } from './relayReceiver.js'
@@ -9,7 +10,7 @@ import { transactionsOf } from './transaction.js'
 
 /** A popup sign-in this page has started. */
 interface Attempt {
-  ctx: AuthContext
+  ctx: ProtocolContext
   popup: Window
   /** Aborted, with the newer attempt as its reason, when another popup sign-in starts. */
   replaced: AbortController
@@ -33,7 +34,7 @@ let pending: Attempt | undefined
  * transaction deleted.
  */
 export function popupLogin(
-  ctx: AuthContext,
+  ctx: ProtocolContext,
   popup: Window,
   options: PopupLoginOptions,
 ): Promise<void> {
@@ -52,7 +53,7 @@ export function popupLogin(
 }
 
 async function attemptLogin(
-  ctx: AuthContext,
+  ctx: ProtocolContext,
   popup: Window,
   options: PopupLoginOptions,
   replaced: AbortController,
@@ -66,7 +67,7 @@ async function attemptLogin(
     if (signal.aborted) throw signal.reason
     // Still this app's blank page, which nothing can cut off from here: closed means closed.
     if (popup.closed) {
-      throw new ctx.kit.AuthError(
+      throw new AuthError(
         'popup_closed',
         'The sign-in popup was closed before the sign-in started.',
       )
@@ -76,8 +77,8 @@ async function attemptLogin(
       origin: ctx.platform.currentUrl().origin,
       source: popup,
       state,
-      isCallback: (url) => ctx.kit.isCallbackUrl(url, ctx.cfg.redirectUrl),
-      AuthError: ctx.kit.AuthError,
+      isCallback: (url) => isCallbackUrl(url, ctx.cfg.redirectUrl),
+      AuthError,
       scopeKey: ctx.scopeKey,
       timeoutMs,
       signal,
@@ -94,7 +95,7 @@ async function attemptLogin(
     if (newer?.ctx === ctx) return newer.outcome
     if (newer !== undefined) {
       // Another client's sign-in took the popup: its outcome is not this one's.
-      throw new ctx.kit.AuthError(
+      throw new AuthError(
         'popup_closed',
         'Another sign-in popup replaced this one before the sign-in finished.',
       )

@@ -1,3 +1,4 @@
+import '../__tests__/linked.js'
 import { describe, expect, it } from 'vitest'
 import { isCallbackUrl } from '../first/callbackUrl.js'
 import { relayedUrl } from './relayReceiver.js'

@@ -1,7 +1,8 @@
 // Silent sign-in: `prompt=none` in a hidden iframe (loadable on demand).
-// It imports only other on-demand modules at runtime, and takes the rest from `ctx.kit`.
+// It imports only other on-demand modules at runtime (see protocol/firstLoad.ts).
 import type { SilentLoginOptions } from '../first/auth.js'
-import type { AuthContext } from '../first/context.js'
+import type { ProtocolContext } from '../first/context.js'
+import { AuthError, isAuthError, isCallbackUrl } from '../protocol/index.js'
 import { startAuthorization } from './authorizationRequest.js'
 import { completeCallback } from './callback.js'
 import { receiveRelay } from './relayReceiver.js'
@@ -21,8 +22,10 @@ const NEEDS_USER = new Set([
  * @throws {@link AuthError} `login_required` when the server needs the user, `timeout`, and what
  *   completing the response throws.
  */
-export async function silentLogin(ctx: AuthContext, options: SilentLoginOptions): Promise<void> {
-  const { AuthError, isAuthError, isCallbackUrl } = ctx.kit
+export async function silentLogin(
+  ctx: ProtocolContext,
+  options: SilentLoginOptions,
+): Promise<void> {
   const request = await startAuthorization(ctx, { prompt: 'none' }, 'frame')
   const frame = document.createElement('iframe')
   frame.hidden = true
@@ -63,14 +66,13 @@ export async function silentLogin(ctx: AuthContext, options: SilentLoginOptions)
  * session having ended (`login_required`) is an ordinary outcome, nothing to show or retry.
  * @returns whether it signed in.
  */
-export async function restoreSilently(ctx: AuthContext): Promise<boolean> {
-  const quiet: AuthContext = {
+export async function restoreSilently(ctx: ProtocolContext): Promise<boolean> {
+  const quiet: ProtocolContext = {
     ...ctx,
     fail: (error) => {
       throw error
     },
   }
-  const { isAuthError } = ctx.kit
   try {
     // Bounded: a server that shows a page instead of answering prompt=none (Amazon Cognito's
     // managed login) must not hold the app in `loading` for loginSilently()'s 10 s.

@@ -1,6 +1,6 @@
 // Authorization server metadata, discovered once per issuer through oauth4webapi.
 import * as oauth from 'oauth4webapi'
-import { AuthError } from '../first/errors.js'
+import { AuthError } from './firstLoad.js'
 import { toAuthError } from './toAuthError.js'
 
 /** How requests to the authorization server are made. */

@@ -1,3 +1,4 @@
+import '../__tests__/linked.js'
 import { describe, expect, it } from 'vitest'
 import { API, config, fakeWorld, rejection, settle } from '../__tests__/fakeWorld.js'
 import type { AuthConfig } from '../first/config.js'

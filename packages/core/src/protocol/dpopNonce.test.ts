@@ -1,3 +1,4 @@
+import '../__tests__/linked.js'
 import * as oauth from 'oauth4webapi'
 import { describe, expect, it } from 'vitest'
 import { AuthError } from '../first/errors.js'

@@ -1,6 +1,6 @@
 // DPoP nonce challenges that cannot be answered, shared by authFetch and the token requests.
 import * as oauth from 'oauth4webapi'
-import { AuthError } from '../first/errors.js'
+import { AuthError } from './firstLoad.js'
 
 /**
  * Tells a DPoP nonce challenge that cannot be answered: the server asked for a nonce

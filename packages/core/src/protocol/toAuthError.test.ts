@@ -1,5 +1,6 @@
 // What an app sees when the authorization server answers with an error: the real answers run
 // through oauth4webapi's own response processing, as in the SDK.
+import '../__tests__/linked.js'
 import * as oauth from 'oauth4webapi'
 import { describe, expect, it } from 'vitest'
 import { AuthError } from '../first/errors.js'

@@ -1,6 +1,7 @@
 // Turns whatever a protocol step threw into an AuthError with a code, keeping no secrets.
 import * as oauth from 'oauth4webapi'
-import { AuthError, type AuthErrorCode } from '../first/errors.js'
+import type { AuthErrorCode } from '../first/errors.js'
+import { AuthError } from './firstLoad.js'
 
 /**
  * Maps an error from oauth4webapi or fetch to an {@link AuthError}. An error response keeps its

@@ -1,11 +1,43 @@
 // Token-endpoint requests of the browser client: the code exchange's and refresh's shared checks.
 import * as oauth from 'oauth4webapi'
-import type { AuthContext } from '../first/context.js'
-import { AuthError } from '../first/errors.js'
-import { type Session, sessionFromTokenResponse } from '../first/session.js'
+import type { AuthContext, ProtocolContext } from '../first/context.js'
+import type { Session } from '../first/session.js'
 import { requestOptions } from './discovery.js'
 import { unreadableNonce } from './dpopNonce.js'
+import { AuthError } from './firstLoad.js'
 import { toAuthError } from './toAuthError.js'
+
+/**
+ * Builds a session from a token response that oauth4webapi has already validated.
+ * @param dpopJkt the thumbprint of the DPoP key the token request was made with, if any.
+ */
+export function sessionFromTokenResponse(
+  response: oauth.TokenEndpointResponse,
+  claims: oauth.IDToken | undefined,
+  now: number,
+  dpopJkt: string | undefined,
+  previous?: Session,
+): Session {
+  const session: Session = {
+    accessToken: response.access_token,
+    tokenType: response.token_type,
+    issuedAt: now,
+    expiresAt: typeof response.expires_in === 'number' ? now + response.expires_in * 1000 : null,
+    user: claims ? { ...claims, sub: claims.sub } : (previous?.user ?? null),
+    refreshedAt: previous?.refreshedAt ?? null,
+    refreshedBy: previous?.refreshedBy ?? null,
+  }
+  // A refresh response may omit what did not change: keep the previous refresh and ID tokens.
+  const refreshToken = response.refresh_token ?? previous?.refreshToken
+  const idToken = response.id_token ?? previous?.idToken
+  const scope = response.scope ?? previous?.scope
+  if (refreshToken !== undefined) session.refreshToken = refreshToken
+  if (idToken !== undefined) session.idToken = idToken
+  if (scope !== undefined) session.scope = scope
+  if (dpopJkt !== undefined) session.dpopJkt = dpopJkt
+  if (previous?.silent) session.silent = true
+  return session
+}
 
 /** Options of a token-endpoint request: timeout, fetch, resource, and the DPoP handle if any. */
 export function tokenRequestOptions(
@@ -92,7 +124,7 @@ export function tokenError(error: unknown, what: string): AuthError {
  *   refreshed ID token names another user.
  */
 export async function refreshGrant(
-  ctx: AuthContext,
+  ctx: ProtocolContext,
   refreshToken: string,
   previous: Session,
 ): Promise<Session> {
