@@ -4,7 +4,7 @@
 // when it cannot measure.
 //
 //   node scripts/bench.mjs [NxM ...] [--reloads=R] [--rounds=R] [--calls=C] [--cold-rounds=R]
-//                          [--only=fetch|coldload|sessions|sizes]
+//                          [--only=fetch|coldload|journeys|sessions|sizes]
 //
 // fetch     authFetch overhead (bench/runtime/overhead.mjs): plain fetch with the token added by
 //           hand, Latchkey Bearer and DPoP, auth0-spa-js's fetcher Bearer and DPoP, R (default 50)
@@ -18,10 +18,16 @@
 //           run has visible tabs and no calls (timers only). oidc-client-ts and auth0-spa-js run the
 //           same in pages of their own (bench/runtime/peers.mjs), with their own refresh triggers.
 //           Then reloads (R, default 20) to `authenticated` with a persisted session and no
-//           network: the same minimal page per SDK (bench/runtime/pages, one esbuild bundle each,
-//           Latchkey's included) and the playground SPA's production build (served on its origin
-//           with the playground stopped); the SPA on the Vite dev server; and Latchkey's silent
-//           sign-in (a Bearer session, kept in memory, comes back through the authorization server).
+//           network: the same minimal page per SDK (bench/runtime/pages: the peers' one esbuild
+//           bundle each, Latchkey's code-split as an app's build, see coldload) and the playground
+//           SPA's production build (served on its origin with the playground stopped); the SPA on
+//           the Vite dev server; and Latchkey's silent sign-in (a Bearer session, kept in memory,
+//           comes back through the authorization server). Latchkey's minimal page reloads in
+//           paired rounds: each has, besides the measured load, one in which the page times a bare
+//           IndexedDB open + one get (a database of its own, one value made of everything Latchkey
+//           stored) where the SDK would start, before creating it, the two loads' order turning
+//           from round to round; a row prints SDK created -> authenticated, that bare read, and
+//           Latchkey's own work: the median of the per-round differences (goal: under 1 ms).
 //           The minimal pages run on origins of their own (5176-5178), which the playground is
 //           started to accept through LATCHKEY_EXTRA_ORIGINS.
 // coldload  R (default 5) paired rounds, after one unmeasured: in each, Latchkey's, oidc-client-ts's
@@ -31,7 +37,23 @@
 //           the pages served gzip-compressed; navigation start -> authenticated and -> the answer
 //           of the page's first API read (GET /api/me through the SDK). Figures: medians of the
 //           rounds (bench/runtime/coldload.mjs), with the median of per-round differences.
-// sizes     rows of bench/sizes/measure.mjs (gzip and minified bytes of the same small app per SDK).
+//           Latchkey's page is built as an app is, code-split (esbuild `splitting`, ES modules,
+//           `modulepreload` for the chunks its entry imports statically), and serves every chunk,
+//           so what the SDK loads on demand comes over the throttled network; the peers' pages
+//           are one script each.
+// journeys  the JS (gzip bytes as they came over the network, every script response, on-demand
+//           chunks included) of three journeys in each SDK's minimal page, unthrottled, the HTTP
+//           cache emptied before each (bench/runtime/journeys.mjs): first visit signed out, then
+//           sign-in through the playground's login page and consent until authenticated; a
+//           returning user loading the page and making one API read; sign-out of a loaded page
+//           until it has left for the end-session endpoint. Each waits for the network to be quiet
+//           once it has reached its end (the sign-out: before logout()), so prefetches count, and
+//           counts each URL once. A journey a peer's page cannot make is "n/a" with the reason.
+// sizes     rows of bench/sizes/measure.mjs (gzip and minified bytes of the same small app per
+//           SDK), and what moving Latchkey's long `config_invalid` messages behind a development
+//           check would save: bench/sizes/messages.mjs builds Latchkey's sizes app twice with
+//           esbuild, once with those messages shortened as it loads the SDK's source (the SDK is
+//           not changed); the row is the difference of the gzip first loads.
 import { spawn } from 'node:child_process'
 import { existsSync } from 'node:fs'
 import { mkdtemp, readFile, rm } from 'node:fs/promises'
@@ -43,6 +65,7 @@ import { pathToFileURL } from 'node:url'
 import { chromium } from '@playwright/test'
 import { peerVersions } from '../bench/runtime/build.mjs'
 import { measureColdLoad, THROTTLE } from '../bench/runtime/coldload.mjs'
+import { measureJourneys, QUIET_MS } from '../bench/runtime/journeys.mjs'
 import { measureOverhead } from '../bench/runtime/overhead.mjs'
 import {
   LATCHKEY_PAGE,
@@ -55,6 +78,7 @@ import {
   serveSite,
 } from '../bench/runtime/peers.mjs'
 import { formatTable, sdkColumn } from '../bench/runtime/table.mjs'
+import { LONG_MESSAGE, measureMessages } from '../bench/sizes/messages.mjs'
 import { findChromium } from './browser.mjs'
 
 const SPA = 'http://localhost:5173'
@@ -100,11 +124,12 @@ const unknown = args.filter(
 if (
   unknown.length > 0 ||
   ![reloads, rounds, batch, coldRounds].every((value) => Number.isInteger(value) && value > 0) ||
-  (only !== undefined && !['fetch', 'dpop', 'coldload', 'sessions', 'sizes'].includes(only))
+  (only !== undefined &&
+    !['fetch', 'dpop', 'coldload', 'journeys', 'sessions', 'sizes'].includes(only))
 ) {
   console.error(
     'usage: node scripts/bench.mjs [NxM ...] [--reloads=R] [--rounds=R] [--calls=C] [--cold-rounds=R]\n' +
-      '                              [--only=fetch|coldload|sessions|sizes]\n' +
+      '                              [--only=fetch|coldload|journeys|sessions|sizes]\n' +
       '   e.g. 5x10 10x20 --reloads=20 --rounds=50 --calls=20 --cold-rounds=5',
   )
   process.exit(2)
@@ -113,6 +138,7 @@ if (
 const measureFetch = only === undefined || only === 'fetch' || only === 'dpop'
 const measureSessions = only === undefined || only === 'sessions'
 const measureCold = only === undefined || only === 'coldload'
+const measureJourneysToo = only === undefined || only === 'journeys'
 const measureSizesToo = only === undefined || only === 'sizes'
 if (shapes.length === 0) shapes.push([5, 10], [10, 20])
 
@@ -129,7 +155,7 @@ async function main() {
   const headers = Object.fromEntries(PEERS.map(({ sdk }) => [sdk, `${sdk} ${versions[sdk]}`]))
   const rows = []
 
-  if (measureFetch || measureSessions || measureCold) {
+  if (measureFetch || measureSessions || measureCold || measureJourneysToo) {
     for (const url of [SPA, ...PAGES.map(({ origin }) => origin)]) {
       if (await reachable(url)) {
         throw new Error(
@@ -164,6 +190,8 @@ async function main() {
     if (measureFetch) rows.push(...overheadRows(await overhead()))
     // Before the sessions figures too: its first API read needs the demo API.
     if (measureCold) rows.push(...(await coldLoadRows()))
+    // So do its sign-ins and API reads.
+    if (measureJourneysToo) rows.push(...(await journeyRows()))
     if (measureSessions) rows.push(...(await sessions()))
     await cleanup()
   }
@@ -172,7 +200,7 @@ async function main() {
     const sizes = await sizeRows()
     for (const sdk of sizes.sdks) if (!sdks.includes(sdk)) sdks.push(sdk)
     Object.assign(headers, sizes.headers)
-    rows.push(...sizes.rows)
+    rows.push(...sizes.rows, await messagesRow())
   }
 
   const info = await machine()
@@ -315,7 +343,13 @@ async function coldLoadRows() {
         .map(([sdk, column]) => `${column} ${ms(figures[sdk].restore)}`)
         .join(', ')}; transferred (gzip): ${Object.entries(columns)
         .map(([sdk, column]) => `${column} ${figures[sdk].kB.toFixed(1)} kB`)
-        .join(', ')}; requests to the issuer: ${Object.entries(columns)
+        .join(', ')}; scripts requested: ${Object.entries(columns)
+        .map(([sdk, column]) => `${column} ${figures[sdk].scripts}`)
+        .join(
+          ', ',
+        )} (Latchkey's page code-split, its on-demand chunks included); requests to the issuer: ${Object.entries(
+        columns,
+      )
         .map(([sdk, column]) => `${column} ${figures[sdk].issuerRequests}`)
         .join(', ')}`,
     },
@@ -337,6 +371,77 @@ async function coldLoadRows() {
 
 function signed(value) {
   return `${value >= 0 ? '+' : '-'}${ms(Math.abs(value))}`
+}
+
+/** The JS each journey downloads, per SDK's minimal page (bench/runtime/journeys.mjs). */
+async function journeyRows() {
+  await setAccessTokenTtl(DEFAULT_TTL_S)
+  const columns = {
+    latchkey: 'Latchkey',
+    ...Object.fromEntries(PEERS.map(({ sdk }) => [sdk, sdk])),
+  }
+  const figures = await measureJourneys({
+    browser,
+    sites,
+    sdks: Object.keys(columns),
+    issuer: ISSUER,
+    signIn: (page, site, login) => peerSignIn(page, site, ISSUER, login),
+    // The peers' pages are kept as they were written: they have no sign-out.
+    canSignOut: (sdk) => sdk === LATCHKEY_PAGE.sdk,
+  })
+  const row = (key, measure, lateLabel, unavailable) => {
+    const cells = {}
+    const notes = []
+    for (const [sdk, column] of Object.entries(columns)) {
+      const figure = figures[sdk][key]
+      if (figure === undefined) {
+        cells[column] = `n/a: ${unavailable}`
+        continue
+      }
+      const scripts = (count) => `${count} script${count === 1 ? '' : 's'}`
+      cells[column] = `${kb(figure.bytes)} (${scripts(figure.scripts)})`
+      const details = []
+      if (figure.afterScripts > 0) {
+        details.push(`${lateLabel} ${kb(figure.after)} (${scripts(figure.afterScripts)})`)
+      }
+      if (figure.rawScripts !== figure.scripts) {
+        details.push(
+          `${kb(figure.raw)} in ${figure.rawScripts} responses with the second download of a page loaded twice`,
+        )
+      }
+      const foreign = figure.origins.filter((origin) => origin !== sites[sdk].origin)
+      if (foreign.length > 0) details.push(`scripts also from ${foreign.join(', ')}`)
+      if (details.length > 0) notes.push(`${column}: ${details.join(', ')}`)
+    }
+    return { measure, ...cells, goal: 'no growth', note: notes.join('; ') }
+  }
+  const signIn = row(
+    'signIn',
+    'JS per journey, gzip over the network, each URL once: first visit signed out, sign-in (login page, consent) until authenticated',
+    'of which after authenticated',
+    '',
+  )
+  signIn.note = [
+    `same minimal page per SDK, HTTP cache emptied before each journey, which ends once the network has been quiet for ${QUIET_MS / 1000} s (the sign-out: quiet before logout(), then until the page has left), so prefetches count`,
+    signIn.note,
+  ]
+    .filter(Boolean)
+    .join('; ')
+  return [
+    signIn,
+    row(
+      'apiCall',
+      'the same: returning user, persisted session, page load and one API read (GET /api/me through the SDK)',
+      'of which after the answer',
+      '',
+    ),
+    row(
+      'signOut',
+      'the same: returning user, persisted session, page load, then sign-out until the page has left for the end-session endpoint',
+      'of which after logout()',
+      'its bench page has no sign-out',
+    ),
+  ]
 }
 
 /** Refresh contention and reloads, Latchkey and the peers. */
@@ -440,6 +545,10 @@ async function sessions() {
     peerPages[sdk] = await peerSession({ browser, site: sites[sdk], sdk, issuer: ISSUER })
   }
 
+  // The yardstick of Latchkey's restore: its page copies what Latchkey stored into a database of
+  // its own, read back bare in a load of each reload round (bench/runtime/pages).
+  const probeValue = await peerPages.latchkey.evaluate(() => window.bench.setUpProbe())
+
   // The dev server serves dozens of unbundled modules; a production build is what users load.
   // A restore needs no server but the page's own origin, so the build takes over port 5173; the
   // peers' pages are already production bundles on static servers of their own.
@@ -449,8 +558,19 @@ async function sessions() {
   const builtLoad = await reloadTimes(spaPage, { refreshFirst: false })
   const peerLoads = {}
   for (const { sdk } of PAGES) {
-    const { samples, restores, issuerRequests } = await peerReloads(peerPages[sdk], reloads, ISSUER)
+    const probe = sdk === LATCHKEY_PAGE.sdk
+    const { samples, restores, probes, issuerRequests } = await peerReloads(
+      peerPages[sdk],
+      reloads,
+      ISSUER,
+      { probe },
+    )
     peerLoads[sdk] = { ...stats(samples), restore: stats(restores).median, issuerRequests }
+    if (probe) {
+      peerLoads[sdk].probe = stats(probes).median
+      // Paired: the restore and the bare read of the same round.
+      peerLoads[sdk].ownWork = stats(restores.map((restore, i) => restore - probes[i])).median
+    }
   }
 
   const loadCell = (figures) =>
@@ -461,7 +581,7 @@ async function sessions() {
       Latchkey: loadCell(peerLoads.latchkey),
       ...Object.fromEntries(PEERS.map(({ sdk }) => [sdk, loadCell(peerLoads[sdk])])),
       goal: '< 50 ms',
-      note: 'one esbuild bundle each; Latchkey: DPoP session in IndexedDB; oidc-client-ts: getUser() from localStorage; auth0-spa-js: checkSession() + isAuthenticated(), localStorage cache',
+      note: 'the peers one esbuild bundle each, Latchkey code-split; Latchkey: DPoP session in IndexedDB; oidc-client-ts: getUser() from localStorage; auth0-spa-js: checkSession() + isAuthenticated(), localStorage cache',
     },
     {
       measure: 'the same, SDK created -> authenticated (the SDK’s restore)',
@@ -469,6 +589,12 @@ async function sessions() {
       ...Object.fromEntries(PEERS.map(({ sdk }) => [sdk, ms(peerLoads[sdk].restore)])),
       goal: '',
       note: 'Latchkey opens IndexedDB (session and non-extractable DPoP key); the peers read localStorage',
+    },
+    {
+      measure: `the same for Latchkey against a bare IndexedDB open + one get in the same page: Latchkey’s own work (SDK created -> authenticated minus the bare read), median of ${reloads} paired rounds’ differences`,
+      Latchkey: `${ms2(peerLoads.latchkey.ownWork)} (restore ${ms2(peerLoads.latchkey.restore)}, bare open + get ${ms2(peerLoads.latchkey.probe)})`,
+      goal: '< 1 ms',
+      note: `restore and bare read: medians of the same rounds; the bare read opens a database of the page’s own and gets one value holding the ${probeValue.records} records Latchkey stored (${probeValue.jsonBytes} bytes as JSON, its CryptoKeys besides), in a load of its own in each round, where the SDK would be created (the first IndexedDB use of a load costs most: each is the first of its load)`,
     },
     {
       measure: `reload to authenticated, persisted session, the playground SPA’s production build, median of ${reloads}`,
@@ -552,6 +678,19 @@ async function sizeRows() {
         note: '',
       },
     ],
+  }
+}
+
+/** What Latchkey's long config_invalid messages weigh (bench/sizes/messages.mjs). */
+async function messagesRow() {
+  const result = await measureMessages()
+  const files = [...new Set(result.messages.map(({ file }) => file))]
+  return {
+    measure:
+      'same small app: gzip first load saved by moving the long config_invalid messages behind a development check (esbuild, measured, not changed)',
+    Latchkey: `${kb(result.firstLoadGz - result.shortFirstLoadGz)} (${kb(result.firstLoadGz)} -> ${kb(result.shortFirstLoadGz)})`,
+    goal: '',
+    note: `${result.messages.length} of ${result.allMessages} messages (${LONG_MESSAGE}+ characters) cut to the option they name, in ${files.join(', ')} (those of on-demand chunks weigh on all JS only); the app built twice with esbuild (code splitting, ES modules, minified), first load = entry + static imports, gzip -9 per chunk; all JS ${kb(result.totalGz)} -> ${kb(result.shortTotalGz)}`,
   }
 }
 

@@ -2,8 +2,10 @@
 // (bench/runtime/pages, the same app per SDK) opened in a new tab of a browser that holds a
 // persisted session, over an emulated slow network with the HTTP cache off (Chromium's CDP,
 // through Playwright), timed from navigation start to `authenticated` and to the answer of the
-// app's first API read. The SDKs take turns within each round, so a moment of load on a shared
-// machine falls on all of them; the figures are medians over the rounds of one run.
+// app's first API read. Latchkey's page is code-split as an app's build is, so the chunks its SDK
+// loads on demand come over the same throttled network; the peers' pages are one script each.
+// The SDKs take turns within each round, so a moment of load on a shared machine falls on all of
+// them; the figures are medians over the rounds of one run.
 import { setTimeout as sleep } from 'node:timers/promises'
 
 /** A slow mobile link: round trip, download and upload as Chromium's emulation takes them. */
@@ -72,6 +74,7 @@ export async function measureColdLoad({ browser, sites, sdks, rounds, issuer, ap
       apiRequests: range(loads.map((load) => load.apiRequests)),
       preflights: range(loads.map((load) => load.preflights)),
       issuerRequests: range(loads.map((load) => load.issuerRequests)),
+      scripts: range(loads.map((load) => load.scripts)),
     }
   }
   return result
@@ -91,8 +94,10 @@ async function coldLoad(context, origin, issuer, api) {
       downloadThroughput: (THROTTLE.downloadMbps * 1e6) / 8,
       uploadThroughput: (THROTTLE.uploadMbps * 1e6) / 8,
     })
-    const counts = { bytes: 0, apiRequests: 0, preflights: 0, issuerRequests: 0 }
+    const counts = { bytes: 0, apiRequests: 0, preflights: 0, issuerRequests: 0, scripts: 0 }
     cdp.on('Network.requestWillBeSent', ({ request, type }) => {
+      // Latchkey's page is code-split: its chunks are requests of their own.
+      if (type === 'Script') counts.scripts++
       // Chromium reports the CORS preflight as an OPTIONS request of its own.
       if (type === 'Preflight' || request.method === 'OPTIONS') counts.preflights++
       else if (request.url.startsWith(issuer)) counts.issuerRequests++

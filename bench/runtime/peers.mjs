@@ -10,35 +10,46 @@
 import { createServer } from 'node:http'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { gzipSync } from 'node:zlib'
-import { bundlePage } from './build.mjs'
+import { bundlePage, splitPage } from './build.mjs'
 
 export const PEERS = [
   { sdk: 'oidc-client-ts', origin: 'http://localhost:5176' },
   { sdk: 'auth0-spa-js', origin: 'http://localhost:5177' },
 ]
 
-/** Latchkey in the same kind of page, for the reload figures. */
+/** Latchkey in the same kind of page, for the reload, cold-load and journey figures. */
 export const LATCHKEY_PAGE = { sdk: 'latchkey', origin: 'http://localhost:5178' }
 
 /**
- * The pages' files per SDK: `/` (also every other path, e.g. /callback) and `/app.js`.
+ * The pages' files per SDK: `/` (also every other path that is not a file, e.g. /callback) and
+ * `/app.js`. The peers' pages are one classic script each; Latchkey's is built as an app is,
+ * code-split (bench/runtime/build.mjs), so it has chunks besides `/app.js`: the page is an ES
+ * module, with a `modulepreload` link per chunk it imports statically (Vite writes the same into
+ * an app's index.html), and the chunks the SDK imports on demand are fetched when it asks for them.
  * @param {{ issuer: string, clientId: string, scope: string, api: string, leeway: number, latchkeyLeeway?: number }} config
  */
 export async function peerSites(config) {
   const sites = {}
   for (const { sdk, origin } of [...PEERS, LATCHKEY_PAGE]) {
+    const { files, preload } =
+      sdk === LATCHKEY_PAGE.sdk
+        ? await splitPage(sdk)
+        : { files: { '/app.js': await bundlePage(sdk) }, preload: undefined }
+    const script = preload
+      ? `${preload.map((path) => `<link rel="modulepreload" href="${path}">`).join('')}<script type="module" src="/app.js"></script>`
+      : '<script src="/app.js"></script>'
     const html = `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>${sdk} bench page</title>
 <script>window.benchConfig = ${JSON.stringify(config)}</script>
-<script src="/app.js"></script></head><body><p>${sdk}</p></body></html>`
-    sites[sdk] = { origin, html, script: await bundlePage(sdk) }
+${script}</head><body><p>${sdk}</p></body></html>`
+    sites[sdk] = { origin, html, files }
   }
   return sites
 }
 
 function answer(site, path) {
-  return path === '/app.js'
-    ? { contentType: 'text/javascript', body: site.script }
+  return Object.hasOwn(site.files, path)
+    ? { contentType: 'text/javascript', body: site.files[path] }
     : { contentType: 'text/html', body: site.html }
 }
 
@@ -102,7 +113,7 @@ export async function peerSignIn(page, site, issuer, login) {
  *
  * @param {object} options
  * @param {import('@playwright/test').Browser} options.browser
- * @param {{ origin: string, html: string, script: string }} options.site
+ * @param {{ origin: string, html: string, files: Record<string, string> }} options.site
  * @param {string} options.sdk
  * @param {number} options.tabs
  * @param {number} options.reads
@@ -208,29 +219,56 @@ export async function peerSession({ browser, site, sdk, issuer }) {
 /**
  * Reloads a signed-in peer page `count` times (plus one unmeasured)
  * and reads navigation start -> `bench:authenticated` and `bench:start` -> `bench:authenticated`.
+ * With `probe` (Latchkey's page after `window.bench.setUpProbe()`), every round has a second load
+ * in which the page times a bare IndexedDB read before it creates the SDK (`bench:probe`), before or
+ * after the measured one in turn; that load's other figures are not counted.
  */
-export async function peerReloads(page, count, issuer) {
+export async function peerReloads(page, count, issuer, { probe = false } = {}) {
   let issuerRequests = 0
   page.on('request', (request) => {
     if (request.url().startsWith(issuer)) issuerRequests++
   })
   const samples = []
   const restores = []
-  for (let i = 0; i <= count; i++) {
+  const probes = []
+  const load = async () => {
     await page.reload()
     const handle = await page.waitForFunction(() => {
       const status = window.bench?.status()
       if (status === undefined || status === 'loading') return false
       const mark = performance.getEntriesByName('bench:authenticated')[0]
       const start = performance.getEntriesByName('bench:start')[0]
-      return { status, mark: mark?.startTime, start: start?.startTime }
+      const read = performance.getEntriesByName('bench:probe')[0]
+      return {
+        status,
+        mark: mark?.startTime,
+        start: start?.startTime,
+        read: read && { duration: read.duration, detail: read.detail },
+      }
     })
-    const { status, mark, start } = await handle.jsonValue()
-    if (status !== 'authenticated') throw new Error(`reload ended ${status}`)
+    const figures = await handle.jsonValue()
+    if (figures.status !== 'authenticated') throw new Error(`reload ended ${figures.status}`)
+    return figures
+  }
+  const bareRead = async () => {
+    await page.evaluate(() => window.bench.probeNextLoad())
+    const { read } = await load()
+    if (read?.detail !== 'read') throw new Error('the bare IndexedDB read found nothing')
+    return read.duration
+  }
+  for (let i = 0; i <= count; i++) {
+    // The order within the round turns, so neither load always follows the other.
+    const probeFirst = probe && i % 2 === 0
+    let bare
+    if (probeFirst) bare = await bareRead()
+    const { mark, start, read } = await load()
+    if (read) throw new Error('a measured reload did the bare IndexedDB read')
+    if (probe && !probeFirst) bare = await bareRead()
     if (i > 0) {
       samples.push(mark)
       restores.push(mark - start)
+      if (probe) probes.push(bare)
     }
   }
-  return { samples, restores, issuerRequests }
+  return { samples, restores, probes, issuerRequests }
 }
