@@ -8,7 +8,7 @@ import { link } from './protocol/firstLoad.js'
 
 link({ AuthError, isAuthError, isCallbackUrl, RESPONSE_PARAMS, parseUrl })
 
-export type { AuthFetch, AuthFetchDeps, Credentials } from './first/authFetch.js'
+export type { AuthFetch, AuthFetchDeps, Credentials, SendWithToken } from './first/authFetch.js'
 export { checkTokenTarget, createAuthFetch } from './first/authFetch.js'
 export { parseUrl } from './first/config.js'
 export type { AuthErrorCode, AuthErrorDetails } from './first/errors.js'
@@ -23,7 +23,6 @@ export type {
   Inspector,
 } from './protocol/events.js'
 export { inspector } from './protocol/events.js'
-export type { SendWithToken } from './protocol/send.js'
 export { createSender } from './protocol/send.js'
 export { toAuthError, toAuthErrorWithBody } from './protocol/toAuthError.js'
 export { AuthError, isAuthError }

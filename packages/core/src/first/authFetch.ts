@@ -1,7 +1,6 @@
 // fetch() with the access token attached, only for origins the app allowed. The URL is checked
 // here, in the first load; the request is sent by protocol/send.ts, which loads on demand.
 import type * as oauth from 'oauth4webapi'
-import type { SendWithToken } from '../protocol/send.js'
 import { AuthError } from './errors.js'
 import { isLoopback } from './loopback.js'
 
@@ -62,6 +61,18 @@ export interface Credentials {
   token: string
   dpop: oauth.DPoPHandle | undefined
 }
+
+/**
+ * Sends `input` (with `init`) to `url`, already checked by {@link checkTokenTarget}, with
+ * credentials from `credentials` (called again with the rejected token after an `invalid_token`
+ * challenge). Made by protocol/send.ts's `createSender`, which loads on demand.
+ */
+export type SendWithToken = (
+  url: URL,
+  input: RequestInfo | URL,
+  init: RequestInit | undefined,
+  credentials: (rejected?: string) => Promise<Credentials>,
+) => Promise<Response>
 
 /** What {@link createAuthFetch} needs from the SDK (browser or Node). */
 export interface AuthFetchDeps {

@@ -17,6 +17,7 @@ import { restoreOnLoad, SIGNED_IN, SIGNED_OUT } from './restore.js'
 import { serverAuth } from './serverAuth.js'
 import type { Session } from './session.js'
 import { SIGNED_OUT as NOBODY } from './state.js'
+import { listenToOtherTabs } from './tabs.js'
 import { createTokens } from './tokens.js'
 
 /**
@@ -141,28 +142,10 @@ function browserAuth(cfg: ResolvedConfig, given: Platform): Auth {
     leaving = false
   })
 
-  channel?.subscribe((message) => {
-    if (message.tabId === ctx.tabId) return
-    const ending = message.type === 'logout' || message.type === 'session_expired'
-    const ended =
-      message.type === 'session_expired'
-        ? new AuthError(
-            'session_expired',
-            'The session ended in another tab. Please sign in again.',
-          )
-        : null
+  listenToOtherTabs(ctx, page, () => {
     // The other tab deleted the DPoP key with its session; a later sign-in here makes a new one.
-    if (message.type === 'logout') {
-      loaded.forgetKey()
-      protocolParts().keys?.forget()
-    }
-    // Storage is the truth for stored sessions (a late message must not wipe a newer sign-in); a
-    // session in this tab's memory only ends with the others.
-    void sessions.load().then(async (session) => {
-      if (ending && session !== null && !sessions.stored) await sessions.clear()
-      const now = sessions.current
-      if (!page.holding) show(now, now === null ? ended : null)
-    })
+    loaded.forgetKey()
+    protocolParts().keys?.forget()
   })
 
   // On the callback page the state stays `loading` until handleRedirect() settles, whatever other

@@ -1,8 +1,7 @@
 // The access token a call is made with: the session's, refreshed when due (refresh.ts), and
 // authFetch() built on it. What talks to the server comes from the protocol layer.
 import type * as oauth from 'oauth4webapi'
-import type { SendWithToken } from '../protocol/send.js'
-import { type AuthFetch, createAuthFetch } from './authFetch.js'
+import { type AuthFetch, createAuthFetch, type SendWithToken } from './authFetch.js'
 import type { AuthContext } from './context.js'
 import { AuthError, isAuthError } from './errors.js'
 import type { Layers } from './layers.js'

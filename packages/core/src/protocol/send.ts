@@ -1,21 +1,10 @@
 // Sending an authFetch() request whose URL the first load has checked: the access token attached
 // (Bearer, or DPoP with a proof), one retry for an `invalid_token` or DPoP nonce challenge.
 import * as oauth from 'oauth4webapi'
-import type { Credentials } from '../first/authFetch.js'
+import type { SendWithToken } from '../first/authFetch.js'
 import { unreadableNonce } from './dpopNonce.js'
 import { AuthError } from './firstLoad.js'
 import { toAuthError } from './toAuthError.js'
-
-/**
- * Sends `input` (with `init`) to `url`, already checked by `checkTokenTarget`, with credentials
- * from `credentials` (called again with the rejected token after an `invalid_token` challenge).
- */
-export type SendWithToken = (
-  url: URL,
-  input: RequestInfo | URL,
-  init: RequestInit | undefined,
-  credentials: (rejected?: string) => Promise<Credentials>,
-) => Promise<Response>
 
 /**
  * Builds what sends authFetch's requests, once the URL is checked: through oauth4webapi's protected-resource request (`Authorization: Bearer`, or `DPoP` with a
