@@ -3,6 +3,7 @@
 import type * as oauth from 'oauth4webapi'
 import type { DpopKeys } from '../protocol/dpop.js'
 import type { FlowEvent } from '../protocol/events.js'
+import type * as ProtocolModule from '../protocol/index.js'
 import type { ResolvedConfig } from './config.js'
 import type { AuthError } from './errors.js'
 import type { TakingStore } from './kv.js'
@@ -43,6 +44,8 @@ export interface AuthContext {
 
 /** A client's parts once its protocol layer has loaded: what the flows and refresh are given. */
 export interface ProtocolContext extends AuthContext {
+  /** The protocol layer's module: what the flows use of it (they never import it, see there). */
+  protocol: typeof ProtocolModule
   client: oauth.Client
   /** The server's metadata, discovered once (a failed discovery is tried again). */
   discover(): Promise<oauth.AuthorizationServer>

@@ -38,6 +38,7 @@ export function createLayers(ctx: AuthContext): Layers {
         module,
         ctx: module.attach(
           ctx,
+          module,
           { AuthError, isAuthError, isCallbackUrl, RESPONSE_PARAMS, parseUrl },
           (key) => getRetrying(ctx.platform.storage, key),
         ),

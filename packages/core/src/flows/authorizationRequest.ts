@@ -1,10 +1,10 @@
 // The authorization request (RFC 6749 section 4.1.1 with PKCE), shared by redirect, popup and iframe.
 // Loaded on demand (fetched in the background a second after the page knows nobody is signed in,
 // unless a logout is leaving for the end-session endpoint), with the protocol layer.
-import * as oauth from 'oauth4webapi'
+import type * as oauth from 'oauth4webapi'
 import type { LoginOptions } from '../first/auth.js'
 import type { ProtocolContext } from '../first/context.js'
-import { AuthError, type BoundKey, isCallbackUrl, pickDpopAlg } from '../protocol/index.js'
+import type { BoundKey } from '../protocol/dpop.js'
 import { AUTHORIZATION_PARAMS, checkMaxAge, mergeParams } from './extraParams.js'
 import { sanitizeReturnTo } from './returnTo.js'
 import { type Transaction, transactionsOf } from './transaction.js'
@@ -30,6 +30,7 @@ export async function startAuthorization(
 ): Promise<AuthorizationRequest> {
   const { cfg, platform } = ctx
   const transactions = transactionsOf(ctx)
+  const { AuthError, isCallbackUrl, oauth } = ctx.protocol
   const page = platform.currentUrl()
   const returnTo =
     options.returnTo === undefined
@@ -126,6 +127,7 @@ async function dpopForNewSession(
   as: oauth.AuthorizationServer,
 ): Promise<BoundKey | undefined> {
   const { dpop } = ctx.cfg
+  const { AuthError, pickDpopAlg } = ctx.protocol
   if (dpop === false) return undefined
   const alg = pickDpopAlg(as.dpop_signing_alg_values_supported)
   if (alg !== undefined) return ctx.keys.handle(alg)

@@ -1,20 +1,10 @@
 // Completing an authorization response: validation against its one-time transaction, the code
 // exchange and the new session. The same for a redirect, a popup and an iframe.
-// Loaded on demand, with the protocol layer.
-import * as oauth from 'oauth4webapi'
+// Loaded on demand, with the protocol layer, which it takes from `ctx.protocol`.
+import type * as oauth from 'oauth4webapi'
 import type { RedirectResult } from '../first/auth.js'
 import type { ProtocolContext } from '../first/context.js'
 import type { BoundKey } from '../protocol/dpop.js'
-import {
-  AuthError,
-  checkTokens,
-  RESPONSE_PARAMS,
-  retryOnNonce,
-  sessionFromTokenResponse,
-  toAuthError,
-  tokenError,
-  tokenRequestOptions,
-} from '../protocol/index.js'
 import { safeReturnTo } from './returnTo.js'
 import { type TakeResult, type Transaction, transactionsOf } from './transaction.js'
 
@@ -26,7 +16,9 @@ import { type TakeResult, type Transaction, transactionsOf } from './transaction
  *   `network_error`, `timeout`, `discovery_failed`, `storage_unavailable`.
  */
 export async function completeCallback(ctx: ProtocolContext, url: URL): Promise<RedirectResult> {
-  const { cfg, client } = ctx
+  const { cfg, client, protocol } = ctx
+  const { AuthError, RESPONSE_PARAMS, toAuthError, oauth } = protocol
+  const { checkTokens, retryOnNonce, sessionFromTokenResponse, tokenRequestOptions } = protocol
   // A signed-in page stays shown while a new sign-in (a popup or silent one, a step-up) completes:
   // `loading` would unmount what a protected route renders, and input typed there.
   if (ctx.sessions.current === null) ctx.loading()
@@ -107,7 +99,7 @@ export async function completeCallback(ctx: ProtocolContext, url: URL): Promise<
   try {
     callbackParams = oauth.validateAuthResponse(as, client, params, transaction.state)
   } catch (error) {
-    ctx.fail(callbackError(error, params, cfg.scope))
+    ctx.fail(callbackError(protocol, error, params, cfg.scope))
   }
 
   // The exchange and the save run under the refresh lock: a refresh in another tab cannot save
@@ -142,7 +134,7 @@ export async function completeCallback(ctx: ProtocolContext, url: URL): Promise<
       claims = checkTokens(ctx, tokens, dpop?.handle, what)
       ctx.emit?.({ step: 'tokens_validated', params: checksOf(transaction, tokens, claims) })
     } catch (error) {
-      ctx.fail(exchangeError(error, what))
+      ctx.fail(exchangeError(protocol, error, what))
     }
     const session = sessionFromTokenResponse(tokens, claims, ctx.platform.now(), dpop?.jkt)
     if (transaction.relay === 'frame') session.silent = true
@@ -185,7 +177,12 @@ function sameOrigin(other: Window | null): boolean {
 }
 
 /** Classifies a failed authorization response check. */
-function callbackError(error: unknown, params: URLSearchParams, scope: string) {
+function callbackError(
+  { AuthError, oauth, toAuthError }: ProtocolContext['protocol'],
+  error: unknown,
+  params: URLSearchParams,
+  scope: string,
+) {
   if (error instanceof oauth.AuthorizationResponseError) {
     const description = error.error_description
     return new AuthError(
@@ -262,7 +259,11 @@ function scopeAdvice(scope: string): string {
  * app registered as a confidential client, which a browser app cannot be: the message says so.
  * @see {@link https://www.rfc-editor.org/rfc/rfc6749#section-5.2 | RFC 6749 section 5.2}
  */
-function exchangeError(error: unknown, what: string) {
+function exchangeError(
+  { AuthError, tokenError }: ProtocolContext['protocol'],
+  error: unknown,
+  what: string,
+) {
   const mapped = tokenError(error, what)
   const demandsSecret =
     (mapped.status === 401 && !/dpop/.test(mapped.error ?? '')) ||

@@ -2,9 +2,8 @@
 // own (`authorizationParams`, `logoutParams`) merged with a call's `params`, and the checks of a
 // sign-in's other options. Loaded on demand with the flows that send them (and used by
 // @latchkey/core/testing, so the test double refuses what they refuse, with its own error class).
-import type { AuthContext } from '../first/context.js'
-import type { AuthErrorCode } from '../first/errors.js'
-import { AuthError } from '../protocol/firstLoad.js'
+import type { ProtocolContext } from '../first/context.js'
+import type { AuthError, AuthErrorCode } from '../first/errors.js'
 
 /** Authorization request parameters that only the SDK may set. */
 export const AUTHORIZATION_PARAMS: ReadonlySet<string> = new Set([
@@ -78,12 +77,13 @@ export function checkMaxAge(maxAge: unknown, Failure: typeof AuthError): void {
  * @throws {@link AuthError} `config_invalid` for the option, `invalid_argument` for the call's.
  */
 export function mergeParams(
-  ctx: AuthContext,
+  ctx: ProtocolContext,
   option: 'authorizationParams' | 'logoutParams',
   call: string,
   params: unknown,
   reserved: ReadonlySet<string>,
 ): Record<string, string> {
+  const { AuthError } = ctx.protocol
   return {
     ...checkParams(
       `Invalid Latchkey configuration: \`${option}\``,

@@ -1,9 +1,8 @@
 // Signing out: clear everything this client stored, revoke the refresh token, end the server session.
 // Loaded on demand (fetched in the background once signed in), with the protocol layer.
-import * as oauth from 'oauth4webapi'
+import type * as oauth from 'oauth4webapi'
 import type { LogoutOptions } from '../first/auth.js'
 import type { ProtocolContext } from '../first/context.js'
-import { AuthError, parseUrl, requestOptions, toAuthError } from '../protocol/index.js'
 import { LOGOUT_PARAMS, mergeParams } from './extraParams.js'
 import { sanitizeLogoutReturnTo } from './returnTo.js'
 import { transactionsOf } from './transaction.js'
@@ -14,6 +13,7 @@ let warned = false
 /** See {@link Auth.logout}. */
 export async function logout(ctx: ProtocolContext, options: LogoutOptions): Promise<void> {
   const { cfg, platform, sessions, keys } = ctx
+  const { AuthError, parseUrl } = ctx.protocol
   const target =
     options.returnTo === undefined
       ? cfg.postLogoutRedirectUri
@@ -117,6 +117,7 @@ async function revoke(
   sent: () => void,
 ): Promise<void> {
   const { platform } = ctx
+  const { oauth, requestOptions, toAuthError } = ctx.protocol
   try {
     // oauth4webapi's revocationRequest takes no DPoP handle; the handle's own signer (used for
     // its token requests) makes the proof. Without one the request goes as it is.

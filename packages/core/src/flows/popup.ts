@@ -2,7 +2,6 @@
 // It imports only other on-demand modules at runtime (see protocol/firstLoad.ts).
 import type { PopupLoginOptions } from '../first/auth.js'
 import type { ProtocolContext } from '../first/context.js'
-import { AuthError, isCallbackUrl } from '../protocol/index.js'
 import { startAuthorization } from './authorizationRequest.js'
 import { completeCallback } from './callback.js'
 import { receiveRelay } from './relayReceiver.js'
@@ -59,6 +58,7 @@ async function attemptLogin(
   replaced: AbortController,
 ): Promise<void> {
   const { timeoutMs = 300_000, ...login } = options
+  const { AuthError, isCallbackUrl } = ctx.protocol
   const { signal } = replaced
   let state: string | undefined
   try {

@@ -1,4 +1,3 @@
-import '../__tests__/linked.js'
 import { describe, expect, it } from 'vitest'
 import { isCallbackUrl } from '../first/callbackUrl.js'
 import { relayedUrl } from './relayReceiver.js'

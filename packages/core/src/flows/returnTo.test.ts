@@ -1,4 +1,3 @@
-import '../__tests__/linked.js'
 import { describe, expect, it } from 'vitest'
 import { AuthError } from '../first/errors.js'
 import { safeReturnTo, sanitizeReturnTo } from './returnTo.js'

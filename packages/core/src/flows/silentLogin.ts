@@ -2,7 +2,6 @@
 // It imports only other on-demand modules at runtime (see protocol/firstLoad.ts).
 import type { SilentLoginOptions } from '../first/auth.js'
 import type { ProtocolContext } from '../first/context.js'
-import { AuthError, isAuthError, isCallbackUrl } from '../protocol/index.js'
 import { startAuthorization } from './authorizationRequest.js'
 import { completeCallback } from './callback.js'
 import { receiveRelay } from './relayReceiver.js'
@@ -26,6 +25,7 @@ export async function silentLogin(
   ctx: ProtocolContext,
   options: SilentLoginOptions,
 ): Promise<void> {
+  const { AuthError, isAuthError, isCallbackUrl } = ctx.protocol
   const request = await startAuthorization(ctx, { prompt: 'none' }, 'frame')
   const frame = document.createElement('iframe')
   frame.hidden = true
@@ -67,6 +67,7 @@ export async function silentLogin(
  * @returns whether it signed in.
  */
 export async function restoreSilently(ctx: ProtocolContext): Promise<boolean> {
+  const { isAuthError } = ctx.protocol
   const quiet: ProtocolContext = {
     ...ctx,
     fail: (error) => {

@@ -1,4 +1,3 @@
-import '../__tests__/linked.js'
 import { describe, expect, it } from 'vitest'
 import { type KeyValueStore, memoryStore, takeFrom, withFallback } from '../first/kv.js'
 import { TRANSACTION_LIFETIME_MS, type Transaction, TransactionStore } from './transaction.js'

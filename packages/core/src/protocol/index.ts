@@ -2,20 +2,39 @@
 // or an API (oauth4webapi, discovery, the token endpoint, DPoP keys and proofs, authFetch's
 // sending). The first load fetches it at createAuth() when a session is likely (the signed-in
 // marker), so its download overlaps the storage read, and otherwise on first use.
-import * as oauth from 'oauth4webapi'
+import * as oauth4webapi from 'oauth4webapi'
 import type { AuthContext, ProtocolContext } from '../first/context.js'
 import { createDiscovery } from './discovery.js'
 import { DpopKeys } from './dpop.js'
 import { AuthError, type FirstLoad, link } from './firstLoad.js'
 import { toAuthError } from './toAuthError.js'
 
-// What the first load calls (createSender, refreshGrant, toAuthError) and the flows use: the flows
-// import this layer through this module alone, so that it stays one chunk in an app's build (a
-// bundler splits modules that different sets of chunks import into chunks of their own).
+// What the first load calls (createSender, refreshGrant, toAuthError) and what the flows use, which
+// they take from `ctx.protocol` (this module) and never import: a module that the protocol's chunk
+// and a flow's both import goes into a chunk of its own, and the protocol would then come as a stub
+// that fetches it, one round trip later (esbuild's and Rollup's output have no preload for it).
 export { requestOptions } from './discovery.js'
 export { type BoundKey, pickDpopAlg } from './dpop.js'
 export { AuthError, isAuthError, isCallbackUrl, parseUrl, RESPONSE_PARAMS } from './firstLoad.js'
 export { createSender } from './send.js'
+
+/** The oauth4webapi functions the flows use. */
+export const oauth = {
+  AuthorizationResponseError: oauth4webapi.AuthorizationResponseError,
+  OperationProcessingError: oauth4webapi.OperationProcessingError,
+  authorizationCodeGrantRequest: oauth4webapi.authorizationCodeGrantRequest,
+  calculatePKCECodeChallenge: oauth4webapi.calculatePKCECodeChallenge,
+  customFetch: oauth4webapi.customFetch,
+  expectNoNonce: oauth4webapi.expectNoNonce,
+  generateRandomCodeVerifier: oauth4webapi.generateRandomCodeVerifier,
+  generateRandomNonce: oauth4webapi.generateRandomNonce,
+  generateRandomState: oauth4webapi.generateRandomState,
+  None: oauth4webapi.None,
+  processAuthorizationCodeResponse: oauth4webapi.processAuthorizationCodeResponse,
+  processRevocationResponse: oauth4webapi.processRevocationResponse,
+  revocationRequest: oauth4webapi.revocationRequest,
+  validateAuthResponse: oauth4webapi.validateAuthResponse,
+} as const
 export { toAuthError } from './toAuthError.js'
 export {
   checkTokens,
@@ -33,17 +52,19 @@ export {
  */
 export function attach(
   ctx: AuthContext,
+  protocol: ProtocolContext['protocol'],
   first: FirstLoad,
   read: (key: string) => Promise<unknown>,
 ): ProtocolContext {
   link(first)
   const { cfg, platform, scopeKey } = ctx
   const { multiTenant } = cfg
-  const client: oauth.Client = {
+  const client: oauth4webapi.Client = {
     client_id: cfg.clientId,
-    [oauth.clockTolerance]: cfg.clockTolerance,
+    [oauth4webapi.clockTolerance]: cfg.clockTolerance,
   }
-  const parts: Pick<ProtocolContext, 'client' | 'discover' | 'keys'> = {
+  const parts: Pick<ProtocolContext, 'protocol' | 'client' | 'discover' | 'keys'> = {
+    protocol,
     client,
     discover: createDiscovery({
       ...cfg,
@@ -55,7 +76,7 @@ export function attach(
             const module = await import('./multiTenant.js').catch((error: unknown) => {
               throw toAuthError(error, 'network_error', 'Discovery')
             })
-            module.acceptTenants(as, issuer, multiTenant, oauth._expectedIssuer, AuthError)
+            module.acceptTenants(as, issuer, multiTenant, oauth4webapi._expectedIssuer, AuthError)
           }
         : undefined,
     }),
