@@ -1,6 +1,7 @@
 // The receiving end of the relay, in the window that started a popup or iframe sign-in (loaded
 // with those flows only).
-// It imports only the relay's sender module at runtime: see kit.ts.
+// It imports only the relay's sender module at runtime; what it needs of the rest comes as
+// arguments (see protocol/index.ts).
 import type { AuthError } from '../first/errors.js'
 import { RELAY_TYPE, type RelayMessage, relayChannel } from './relay.js'
 
@@ -12,7 +13,7 @@ export interface RelayExpectation {
   source?: unknown
   /** The pending sign-in's `state`. */
   state: string
-  /** Whether a URL is a callback to the redirect URI (`isCallbackUrl`, from the context's kit). */
+  /** Whether a URL is a callback to the redirect URI (`isCallbackUrl`, from `ctx.protocol`). */
   isCallback(url: URL): boolean
 }
 
@@ -47,7 +48,7 @@ export interface RelayWait extends RelayExpectation {
   timeoutMs: number
   /** Ends the wait early: it rejects with the signal's `reason`. */
   signal?: AbortSignal
-  /** The SDK's error class (from the context's kit). */
+  /** The SDK's error class (from `ctx.protocol`). */
   AuthError: typeof AuthError
 }
 
