@@ -302,14 +302,16 @@ function overheadRows(result) {
   ]
 }
 
+/** The table's column of each SDK with a minimal page (Latchkey's and the peers'), by its key. */
+function sdkColumns() {
+  return { latchkey: 'Latchkey', ...Object.fromEntries(PEERS.map(({ sdk }) => [sdk, sdk])) }
+}
+
 /** The throttled cold load of each SDK's minimal page, in paired rounds (bench/runtime/coldload.mjs). */
 async function coldLoadRows() {
   // Long-lived tokens: no load of the run needs a refresh.
   await setAccessTokenTtl(DEFAULT_TTL_S)
-  const columns = {
-    latchkey: 'Latchkey',
-    ...Object.fromEntries(PEERS.map(({ sdk }) => [sdk, sdk])),
-  }
+  const columns = sdkColumns()
   const figures = await measureColdLoad({
     browser,
     sites,
@@ -376,10 +378,7 @@ function signed(value) {
 /** The JS each journey downloads, per SDK's minimal page (bench/runtime/journeys.mjs). */
 async function journeyRows() {
   await setAccessTokenTtl(DEFAULT_TTL_S)
-  const columns = {
-    latchkey: 'Latchkey',
-    ...Object.fromEntries(PEERS.map(({ sdk }) => [sdk, sdk])),
-  }
+  const columns = sdkColumns()
   const figures = await measureJourneys({
     browser,
     sites,
