@@ -1,9 +1,6 @@
-// What the sign-in flows (redirect, popup, iframe), refresh and logout share: one client's parts,
-// those of the first load (AuthContext) and those the protocol layer adds when it loads.
-import type * as oauth from 'oauth4webapi'
-import type { DpopKeys } from '../protocol/dpop.js'
+// What the sign-in flows (redirect, popup, iframe), refresh and logout share: one client's parts
+// that load first. The protocol layer adds its own when it loads (protocol/context.ts).
 import type { FlowEvent } from '../protocol/events.js'
-import type * as ProtocolModule from '../protocol/index.js'
 import type { ResolvedConfig } from './config.js'
 import type { AuthError } from './errors.js'
 import type { TakingStore } from './kv.js'
@@ -40,14 +37,4 @@ export interface AuthContext {
    * The stored DPoP key as the page's first storage read found it (see `DpopKeyParts.restored`).
    */
   restoredKey(): Promise<unknown> | undefined
-}
-
-/** A client's parts once its protocol layer has loaded: what the flows and refresh are given. */
-export interface ProtocolContext extends AuthContext {
-  /** The protocol layer's module: what the flows use of it (they never import it, see there). */
-  protocol: typeof ProtocolModule
-  client: oauth.Client
-  /** The server's metadata, discovered once (a failed discovery is tried again). */
-  discover(): Promise<oauth.AuthorizationServer>
-  keys: DpopKeys
 }

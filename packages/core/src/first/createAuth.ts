@@ -2,9 +2,11 @@
 // folder: the config, the state, the session restored from storage, the public API); what talks
 // to the server (protocol/) and the sign-in and sign-out flows (flows/) load on demand, through
 // layers.ts.
+
+import type { ProtocolContext } from '../protocol/context.js'
 import type { Auth } from './auth.js'
 import { type AuthConfig, type ResolvedConfig, resolveConfig } from './config.js'
-import type { AuthContext, ProtocolContext } from './context.js'
+import type { AuthContext } from './context.js'
 import { AuthError, isAuthError } from './errors.js'
 import { inspectedPlatform } from './inspect.js'
 import { createLayers } from './layers.js'

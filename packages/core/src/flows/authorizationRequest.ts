@@ -3,7 +3,7 @@
 // unless a logout is leaving for the end-session endpoint), with the protocol layer.
 import type * as oauth from 'oauth4webapi'
 import type { LoginOptions } from '../first/auth.js'
-import type { ProtocolContext } from '../first/context.js'
+import type { ProtocolContext } from '../protocol/context.js'
 import type { BoundKey } from '../protocol/dpop.js'
 import { AUTHORIZATION_PARAMS, checkMaxAge, mergeParams } from './extraParams.js'
 import { sanitizeReturnTo } from './returnTo.js'

@@ -3,7 +3,7 @@
 // Loaded on demand, with the protocol layer, which it takes from `ctx.protocol`.
 import type * as oauth from 'oauth4webapi'
 import type { RedirectResult } from '../first/auth.js'
-import type { ProtocolContext } from '../first/context.js'
+import type { ProtocolContext } from '../protocol/context.js'
 import type { BoundKey } from '../protocol/dpop.js'
 import { safeReturnTo } from './returnTo.js'
 import { type TakeResult, type Transaction, transactionsOf } from './transaction.js'

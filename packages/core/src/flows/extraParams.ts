@@ -2,8 +2,9 @@
 // own (`authorizationParams`, `logoutParams`) merged with a call's `params`, and the checks of a
 // sign-in's other options. Loaded on demand with the flows that send them (and used by
 // @latchkey/core/testing, so the test double refuses what they refuse, with its own error class).
-import type { ProtocolContext } from '../first/context.js'
+
 import type { AuthError, AuthErrorCode } from '../first/errors.js'
+import type { ProtocolContext } from '../protocol/context.js'
 
 /** Authorization request parameters that only the SDK may set. */
 export const AUTHORIZATION_PARAMS: ReadonlySet<string> = new Set([

@@ -2,7 +2,7 @@
 // Loaded on demand (fetched in the background once signed in), with the protocol layer.
 import type * as oauth from 'oauth4webapi'
 import type { LogoutOptions } from '../first/auth.js'
-import type { ProtocolContext } from '../first/context.js'
+import type { ProtocolContext } from '../protocol/context.js'
 import { LOGOUT_PARAMS, mergeParams } from './extraParams.js'
 import { sanitizeLogoutReturnTo } from './returnTo.js'
 import { transactionsOf } from './transaction.js'

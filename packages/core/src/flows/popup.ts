@@ -1,7 +1,7 @@
 // Sign-in in a popup window (loadable on demand: apps that never call it do not load it).
 // It imports only other on-demand modules at runtime (see protocol/firstLoad.ts).
 import type { PopupLoginOptions } from '../first/auth.js'
-import type { ProtocolContext } from '../first/context.js'
+import type { ProtocolContext } from '../protocol/context.js'
 import { startAuthorization } from './authorizationRequest.js'
 import { completeCallback } from './callback.js'
 import { receiveRelay } from './relayReceiver.js'

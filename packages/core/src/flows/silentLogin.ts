@@ -1,7 +1,7 @@
 // Silent sign-in: `prompt=none` in a hidden iframe (loadable on demand).
 // It imports only other on-demand modules at runtime (see protocol/firstLoad.ts).
 import type { SilentLoginOptions } from '../first/auth.js'
-import type { ProtocolContext } from '../first/context.js'
+import type { ProtocolContext } from '../protocol/context.js'
 import { startAuthorization } from './authorizationRequest.js'
 import { completeCallback } from './callback.js'
 import { receiveRelay } from './relayReceiver.js'

@@ -3,7 +3,8 @@
 // sending). The first load fetches it at createAuth() when a session is likely (the signed-in
 // marker), so its download overlaps the storage read, and otherwise on first use.
 import * as oauth4webapi from 'oauth4webapi'
-import type { AuthContext, ProtocolContext } from '../first/context.js'
+import type { AuthContext } from '../first/context.js'
+import type { ProtocolContext } from './context.js'
 import { createDiscovery } from './discovery.js'
 import { DpopKeys } from './dpop.js'
 import { AuthError, type FirstLoad, link } from './firstLoad.js'

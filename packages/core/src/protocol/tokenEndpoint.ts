@@ -1,7 +1,8 @@
 // Token-endpoint requests of the browser client: the code exchange's and refresh's shared checks.
 import * as oauth from 'oauth4webapi'
-import type { AuthContext, ProtocolContext } from '../first/context.js'
+import type { AuthContext } from '../first/context.js'
 import type { Session } from '../first/session.js'
+import type { ProtocolContext } from './context.js'
 import { requestOptions } from './discovery.js'
 import { unreadableNonce } from './dpopNonce.js'
 import { AuthError } from './firstLoad.js'
