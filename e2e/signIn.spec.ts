@@ -74,6 +74,10 @@ test('a user who cancels at the server sees authorization_denied and has no sess
   await page.waitForURL(`${SPA}/`)
   await expect(page.getByTestId('error-code')).toHaveText('authorization_denied')
   await expect(page.getByTestId('error')).toContainText('access_denied')
+  // Each thing once: the SDK's message already names the server's error and description.
+  const shown = (await page.getByTestId('error').textContent()) ?? ''
+  expect(shown.split('access_denied')).toHaveLength(2)
+  expect(shown.split('End-User aborted interaction')).toHaveLength(2)
   await expect(page.getByTestId('status')).toHaveText('error')
   await expect(page.getByTestId('logout')).toBeHidden()
   expect(page.url()).toBe(`${SPA}/`)

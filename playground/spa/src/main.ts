@@ -51,9 +51,12 @@ function showError(error: unknown): void {
       ? error
       : new AuthError('network_error', error instanceof Error ? error.message : String(error))
   $('error-title').textContent = errorTitle(authError.code)
-  const serverSaid = authError.error
-    ? ` The server said: ${authError.error}${authError.error_description ? ` — ${authError.error_description}` : ''}.`
-    : ''
+  // The SDK's messages name the server's error and description where there was one; what a
+  // message leaves out (a code it explains in words) is added, so each thing is said once.
+  const unsaid = [authError.error, authError.error_description].filter(
+    (part): part is string => part !== undefined && !authError.message.includes(part),
+  )
+  const serverSaid = unsaid.length > 0 ? ` The server said: ${unsaid.join(' — ')}.` : ''
   $('error-message').textContent = `${authError.message}${serverSaid}`
   $('error-code').textContent = authError.code
   box.hidden = false
