@@ -1,6 +1,5 @@
 // The platform a client uses: the given one, delegated to, and with `onEvent` the flow inspector's
 // fetch in front of it (protocol/events.ts, loaded on demand and only when asked for).
-
 import type { Inspector } from '../protocol/events.js'
 import type { ResolvedConfig } from './config.js'
 import type { AuthContext } from './context.js'

@@ -1,7 +1,6 @@
 // The first load's one way to the on-demand layers: the protocol (protocol/index.ts), attached to
 // the client's context once, and the flows, each loaded together with it. Only import() leads
 // there (`npm run size` checks it); what those layers use of the first load is handed to them here.
-
 import type { ProtocolContext } from '../protocol/context.js'
 import type * as ProtocolModule from '../protocol/index.js'
 import { isCallbackUrl, RESPONSE_PARAMS } from './callbackUrl.js'

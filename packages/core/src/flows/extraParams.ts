@@ -2,7 +2,6 @@
 // own (`authorizationParams`, `logoutParams`) merged with a call's `params`, and the checks of a
 // sign-in's other options. Loaded on demand with the flows that send them (and used by
 // @latchkey/core/testing, so the test double refuses what they refuse, with its own error class).
-
 import type { AuthError, AuthErrorCode } from '../first/errors.js'
 import type { ProtocolContext } from '../protocol/context.js'
 
