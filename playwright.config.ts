@@ -39,6 +39,8 @@ export default defineConfig({
         LATCHKEY_PLAYGROUND_QUIET: '1',
         LATCHKEY_REFRESH_LEEWAY: '2',
         LATCHKEY_DPOP_NONCE: 'false',
+        // The getting-started samples' own origin (e2e/samples.spec.ts).
+        LATCHKEY_EXTRA_ORIGINS: 'http://localhost:5190',
       },
     },
     {
