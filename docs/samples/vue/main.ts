@@ -1,20 +1,18 @@
-import { createAuth, createAuthGuard, createLatchkey } from '@latchkey/vue'
+import { createAuthGuard, createLatchkey } from '@latchkey/vue'
 import { createApp } from 'vue'
 import { createRouter, createWebHistory } from 'vue-router'
 import AccountPage from './AccountPage.vue'
 import App from './App.vue'
+import { auth } from './auth'
+import CallbackPage from './CallbackPage.vue'
 import HomePage from './HomePage.vue'
 
-const auth = createAuth({
-  issuer: 'https://id.example.com',
-  clientId: 'my-spa',
-  redirectUri: 'https://app.example.com/callback',
-})
 const router = createRouter({
   history: createWebHistory(),
   routes: [
     { path: '/', component: HomePage },
-    { path: '/callback', component: HomePage }, // the plugin finishes the sign-in here
+    // The plugin completes the sign-in here, then replaces the route with where login() was called.
+    { path: '/callback', component: CallbackPage },
     { path: '/account', component: AccountPage, meta: { requiresAuth: true } },
   ],
 })
