@@ -40,7 +40,7 @@ export default defineConfig({
         LATCHKEY_REFRESH_LEEWAY: '2',
         LATCHKEY_DPOP_NONCE: 'false',
         // The getting-started samples' own origin (e2e/samples.spec.ts).
-        LATCHKEY_EXTRA_ORIGINS: 'http://localhost:5190,http://localhost:5191',
+        LATCHKEY_EXTRA_ORIGINS: 'http://localhost:5190,http://localhost:5191,http://localhost:5192',
       },
     },
     {

@@ -12,7 +12,11 @@ import { build, type Plugin } from 'esbuild'
 import { consentAt, ISSUER } from './playground.js'
 
 /** The samples' origins; playwright.config.ts lets the playground accept them. */
-const SAMPLE_ORIGINS = { react: 'http://localhost:5190', vue: 'http://localhost:5191' }
+const SAMPLE_ORIGINS = {
+  react: 'http://localhost:5190',
+  vue: 'http://localhost:5191',
+  vanilla: 'http://localhost:5192',
+}
 
 const docs = (path: string) => fileURLToPath(new URL(`../docs/${path}`, import.meta.url))
 const source = (path: string) => fileURLToPath(new URL(`../packages/${path}`, import.meta.url))
@@ -86,11 +90,12 @@ async function buildSample(entry: string): Promise<string> {
   return result.outputFiles.map((file) => file.text).join('\n')
 }
 
-/** Serves `script` as /app.js and the same HTML page for every other path (a SPA's fallback). */
-function serve(origin: string, script: string): Promise<Server> {
-  // Vite's React template mounts on #root, its Vue template on #app.
-  const page =
-    '<!doctype html><html lang="en"><body><div id="root"></div><div id="app"></div><script type="module" src="/app.js"></script></body></html>'
+// Vite's React template mounts on #root, its Vue template on #app.
+const TEMPLATE_PAGE =
+  '<!doctype html><html lang="en"><body><div id="root"></div><div id="app"></div><script type="module" src="/app.js"></script></body></html>'
+
+/** Serves `script` as /app.js and `page` for every other path (a SPA's fallback). */
+function serve(origin: string, script: string, page = TEMPLATE_PAGE): Promise<Server> {
   const server = createServer((request, response) => {
     const js = request.url === '/app.js'
     response.writeHead(200, {
@@ -105,15 +110,18 @@ function serve(origin: string, script: string): Promise<Server> {
   })
 }
 
-for (const [name, entry] of [
-  ['react', 'samples/react/main.tsx'],
-  ['vue', 'samples/vue/main.ts'],
+for (const [name, entry, html] of [
+  ['react', 'samples/react/main.tsx', undefined],
+  ['vue', 'samples/vue/main.ts', undefined],
+  // The vanilla sample brings its page, whose script is the built entry.
+  ['vanilla', 'samples/vanilla/main.ts', 'samples/vanilla/index.html'],
 ] as const) {
   test.describe(`the ${name} getting-started sample`, () => {
     const app = SAMPLE_ORIGINS[name]
     let server: Server | undefined
     test.beforeAll(async () => {
-      server = await serve(app, await buildSample(entry))
+      const page = html && (await readFile(docs(html), 'utf8')).replace('/src/main.ts', '/app.js')
+      server = await serve(app, await buildSample(entry), page)
     })
     test.afterAll(async () => {
       await new Promise((resolve) => server?.close(resolve))
