@@ -31,6 +31,7 @@ export default defineConfig({
             { text: 'React', link: '/getting-started/react' },
             { text: 'Vue', link: '/getting-started/vue' },
             { text: 'Node (machine to machine)', link: '/getting-started/m2m' },
+            { text: 'Use it in your own app today', link: '/getting-started/own-app' },
           ],
         },
         {
