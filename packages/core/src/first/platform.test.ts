@@ -1,5 +1,6 @@
-// The browser platform's own fallbacks, where the browser lacks the API (Node has no Web Locks).
-import { afterEach, describe, expect, it, vi } from 'vitest'
+// The browser platform's own fallbacks, where the browser lacks the API (Web Locks: Node 20 has none,
+// Node 24 has them, so the tests take them away).
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import { browserPlatform } from './platform.js'
 
 /** What `promise` settled to within a few event-loop turns, or 'pending' (a deadlock). */
@@ -9,6 +10,15 @@ async function outcome(promise: Promise<unknown>): Promise<unknown> {
 }
 
 describe('withLock without Web Locks', () => {
+  // Node 24 has navigator.locks (Node 20 has no navigator): these tests are of the fallback.
+  beforeEach(() => {
+    if (typeof navigator !== 'undefined')
+      vi.stubGlobal('navigator', { ...navigator, locks: undefined })
+  })
+  afterEach(() => {
+    vi.unstubAllGlobals()
+  })
+
   it('has one queue per name: a lock taken inside another one is granted', async () => {
     const { withLock } = browserPlatform()
     expect(typeof navigator === 'undefined' || navigator.locks === undefined).toBe(true)
