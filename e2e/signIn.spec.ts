@@ -78,6 +78,12 @@ test('a user who cancels at the server sees authorization_denied and has no sess
   const shown = (await page.getByTestId('error').textContent()) ?? ''
   expect(shown.split('access_denied')).toHaveLength(2)
   expect(shown.split('End-User aborted interaction')).toHaveLength(2)
+  // The inspector's last step is the verdict, shown as a failure.
+  await expectInspectorSteps(page, ['callback', 'flow_failed'])
+  const last = page.getByRole('region', { name: 'Flow inspector' }).locator('[data-step]').last()
+  await expect(last).toHaveAttribute('data-step', 'flow_failed')
+  await expect(last).toHaveClass(/fi-failed/)
+  await expect(last).toContainText('Failed: authorization_denied')
   await expect(page.getByTestId('status')).toHaveText('error')
   await expect(page.getByTestId('logout')).toBeHidden()
   expect(page.url()).toBe(`${SPA}/`)

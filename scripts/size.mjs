@@ -28,7 +28,8 @@ import { build } from 'esbuild'
 // server (oauth4webapi, discovery, the token endpoint, DPoP keys and proofs, authFetch's sending)
 // into the on-demand protocol layer: the first load is the config, the state, the session restore
 // and the public API's wiring, 8.21 kB; with the wiring split into files (createAuth.ts no
-// longer one function of 200 lines) 8.31 kB (see docs/benchmarks.md).
+// longer one function of 200 lines) 8.31 kB; with issue 23's flow_failed step for onEvent, 8.34 kB
+// (see docs/benchmarks.md).
 const LIMIT_KB = 8.35
 // Each on-demand chunk's budget (kB min+gzip), named by a module it holds, a little above today's
 // figure; a chunk of helpers that two flows share (named by none) may weigh SHARED_KB. The
@@ -57,11 +58,12 @@ const SHARED_KB = 0.35
 // Issue 21 (12.84 -> 13.00 kB): its events pass through the secret mask its errors pass through,
 // and the events code reads request bodies only for the endpoints the metadata names. Issue 22
 // (13.02 -> 13.20 kB): the browser's layers split authFetch into its URL check and its sending,
-// and the Node entry links the on-demand layers to the error classes at import.
+// and the Node entry links the on-demand layers to the error classes at import. Issue 23's
+// flow_failed step (its title in the events code m2m bundles): 13.25 kB.
 // testing: 1.75 kB until issue 21 made it run the real checks (authFetch's origins, login's
 // returnTo, maxAge and params, logout's returnTo and params), with their messages: 2.67 kB, read
 // by a test runner, never by a page.
-const ENTRY_BUDGETS_KB = { testing: 2.75, react: 1.2, vue: 1.2, m2m: 13.25 }
+const ENTRY_BUDGETS_KB = { testing: 2.75, react: 1.2, vue: 1.2, m2m: 13.3 }
 
 async function gzippedSize(options) {
   const result = await build({

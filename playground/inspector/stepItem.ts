@@ -2,7 +2,7 @@
 // Text only, never innerHTML: URLs, parameters and claims come from the server.
 import type { AuthEvent, AuthEventStep, DecodedJwt } from '@latchkey/core'
 
-type Phase = 'discovery' | 'authorization' | 'token' | 'api' | 'logout'
+type Phase = 'discovery' | 'authorization' | 'token' | 'api' | 'logout' | 'failed'
 
 // The part of the protocol a step belongs to: the colour of its marker.
 const PHASES: Record<AuthEventStep, Phase> = {
@@ -21,6 +21,7 @@ const PHASES: Record<AuthEventStep, Phase> = {
   revocation_response: 'logout',
   end_session: 'logout',
   end_session_unavailable: 'logout',
+  flow_failed: 'failed',
 }
 
 /**

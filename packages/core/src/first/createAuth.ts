@@ -58,6 +58,7 @@ function browserAuth(cfg: ResolvedConfig, given: Platform): Auth {
     withRefreshLock: (task) => platform.withLock(`${scopeKey}:refresh`, task),
     show,
     fail(error) {
+      emit?.({ step: 'flow_failed', params: { error_code: error.code }, error: error.message })
       if (sessions.current === null) {
         store.set({ ...NOBODY, status: 'error', error })
       } else {

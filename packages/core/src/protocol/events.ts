@@ -10,7 +10,8 @@
  * `api_response`); later a refresh (`token_request` with `grant_type=refresh_token`), a silent or
  * popup sign-in (`authorize` in an iframe or popup) and a logout (`revocation_request`,
  * `revocation_response`, then `end_session`, or `end_session_unavailable` when no end-session
- * endpoint is known and the server's session stays).
+ * endpoint is known and the server's session stays). A flow that fails (a sign-in, the callback, a
+ * logout) ends with `flow_failed`, its `error` the message and `params.error_code` the error's code.
  */
 export type AuthEventStep =
   | 'discovery_request'
@@ -28,6 +29,7 @@ export type AuthEventStep =
   | 'revocation_response'
   | 'end_session'
   | 'end_session_unavailable'
+  | 'flow_failed'
 
 /** A JSON Web Token's decoded header and claims; never its signature. */
 export interface DecodedJwt {
@@ -239,6 +241,8 @@ function titleOf(event: FlowEvent): string {
       return 'Redirect to the end-session endpoint: the server session ends'
     case 'end_session_unavailable':
       return 'Signed out in this app only: no end-session endpoint is known (set endSessionEndpoint)'
+    case 'flow_failed':
+      return `Failed: ${params.error_code ?? 'error'}`
   }
 }
 
