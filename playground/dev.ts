@@ -2,8 +2,11 @@
 // (the vanilla SPA, the React app and the Vue app).
 //
 // Environment:
+//   LATCHKEY_PORT_BASE  moves every port: the authorization server on the base, the API on +1, the
+//                       SPA, React and Vue demos on +2, +3, +4 (e.g. 7000: 7000 to 7004)
 //   LATCHKEY_AUTH_PORT (4000), LATCHKEY_API_PORT (4001), LATCHKEY_SPA_PORT (5173),
-//   LATCHKEY_REACT_PORT (5174), LATCHKEY_VUE_PORT (5175)
+//   LATCHKEY_REACT_PORT (5174), LATCHKEY_VUE_PORT (5175)  one port each, over the base
+//                       (server/ports.ts; the ready banner prints the addresses in use)
 //   LATCHKEY_EXTRA_ORIGINS  comma-separated origins the embedded servers also accept as SPAs
 //                       (redirect URI `${origin}/callback`, CORS), e.g. `npm run bench`'s peer pages
 //   LATCHKEY_ISSUER     use another OpenID provider instead of the embedded one
@@ -11,9 +14,9 @@
 //   LATCHKEY_API_URL    use another API instead of the embedded one
 //   LATCHKEY_API_AUDIENCE  `aud` the embedded API requires (its own URL)
 //   LATCHKEY_ACCESS_TOKEN_TTL  access-token lifetime in seconds for the embedded server (300);
-//                       POST {"accessTokenTtl": n} to http://localhost:4000/__playground/config changes it
+//                       POST {"accessTokenTtl": n} to the server's /__playground/config changes it
 //                       (as do {"dpopNonce": true} and {"advertiseDpop": false}; the embedded API has
-//                       its own {"dpopNonce": true} at http://localhost:4001/__playground/config)
+//                       its own {"dpopNonce": true} at its /__playground/config)
 //   LATCHKEY_DPOP_NONCE  `false` stops the embedded server from demanding DPoP nonces (on)
 //   LATCHKEY_DPOP       `false` runs the embedded server without advertising DPoP (on): the SPA then
 //                       gets Bearer tokens, kept in memory and restored after a reload by silent sign-in
@@ -24,28 +27,26 @@
 //                       '{"authorizationParams":{"audience":"https://api.example.com"}}'
 //
 // The embedded server also has service clients for the client-credentials grant (`npm run m2m`);
-// the private key of `latchkey-service-jwt` is written to SERVICE_KEY_FILE (server/serviceClients.ts).
-import { mkdir, writeFile } from 'node:fs/promises'
+// the private key of `latchkey-service-jwt` is written to serviceKeyFile(auth port)
+// (server/serviceClients.ts), one file per playground, removed when it stops.
+import { mkdir, rm, writeFile } from 'node:fs/promises'
 import { dirname } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { createServer as createViteServer, type ViteDevServer } from 'vite'
 import { startApi } from './server/api.js'
 import type { RunningServer } from './server/http.js'
+import { PORT_BASE_VARIABLE, playgroundPorts, portSettingsFor } from './server/ports.js'
 import {
   SERVICE_CLIENT_SECRET,
   SERVICE_CLIENTS,
-  SERVICE_KEY_FILE,
   SERVICE_SCOPE,
+  serviceKeyFile,
 } from './server/serviceClients.js'
 
 const DEFAULT_SCOPE = 'openid profile email offline_access api:read'
 
 const env = process.env
-const authPort = port('LATCHKEY_AUTH_PORT', 4000)
-const apiPort = port('LATCHKEY_API_PORT', 4001)
-const spaPort = port('LATCHKEY_SPA_PORT', 5173)
-const reactPort = port('LATCHKEY_REACT_PORT', 5174)
-const vuePort = port('LATCHKEY_VUE_PORT', 5175)
+const { auth: authPort, api: apiPort, spa: spaPort, react: reactPort, vue: vuePort } = ports()
 const spaOrigin = `http://localhost:${spaPort}`
 const reactOrigin = `http://localhost:${reactPort}`
 const vueOrigin = `http://localhost:${vuePort}`
@@ -55,12 +56,14 @@ const embeddedIssuer = `http://localhost:${authPort}`
 const embeddedApiUrl = `http://localhost:${apiPort}`
 const issuer = env.LATCHKEY_ISSUER || embeddedIssuer
 const apiUrl = env.LATCHKEY_API_URL || embeddedApiUrl
-// Another provider will not mint tokens for http://localhost:4001; its API identifier goes here.
+// Another provider will not mint tokens for the embedded API's URL; its API identifier goes here.
 const apiAudience = env.LATCHKEY_API_AUDIENCE || embeddedApiUrl
 const accessTokenTtl = env.LATCHKEY_ACCESS_TOKEN_TTL ? Number(env.LATCHKEY_ACCESS_TOKEN_TTL) : 300
 
 const running: RunningServer[] = []
 let serviceClients = ''
+/** This playground's key file for latchkey-service-jwt, once written (removed at shutdown). */
+let keyFile: string | undefined
 const vites: ViteDevServer[] = []
 
 async function main(): Promise<void> {
@@ -108,15 +111,21 @@ async function main(): Promise<void> {
       }),
     )
     running.push(authServer)
-    // Only this machine's user may read it; it is replaced at every start.
-    await mkdir(dirname(SERVICE_KEY_FILE), { recursive: true })
-    await writeFile(SERVICE_KEY_FILE, JSON.stringify(authServer.serviceClientKey), { mode: 0o600 })
+    // Only this machine's user may read it; it is replaced at every start on this port, and no
+    // other playground (another port) writes it.
+    const file = serviceKeyFile(authPort)
+    await mkdir(dirname(file), { recursive: true })
+    await writeFile(file, JSON.stringify(authServer.serviceClientKey), { mode: 0o600 })
+    keyFile = file
+    const m2m = ['npm run m2m', ...portSettingsFor({ auth: authPort, api: apiPort })]
+    // `VAR=value npm run m2m` is how POSIX shells set a variable for one command.
+    const m2mCommand = [...m2m.slice(1), m2m[0]].join(' ')
     serviceClients = `
   service clients (client credentials, scope ${SERVICE_SCOPE}, for ${embeddedApiUrl}/api/service):
     ${SERVICE_CLIENTS.client_secret_basic.padEnd(22)} client_secret_basic, secret ${SERVICE_CLIENT_SECRET}
     ${SERVICE_CLIENTS.client_secret_post.padEnd(22)} client_secret_post, same secret
-    ${SERVICE_CLIENTS.private_key_jwt.padEnd(22)} private_key_jwt, key in ${SERVICE_KEY_FILE}
-  try them: npm run m2m`
+    ${SERVICE_CLIENTS.private_key_jwt.padEnd(22)} private_key_jwt, key in ${file}
+  try them: ${m2mCommand}    (or ${m2mCommand} -- private_key_jwt)`
   }
   if (!env.LATCHKEY_API_URL) {
     running.push(
@@ -143,7 +152,10 @@ async function main(): Promise<void> {
   await startVite('Vue demo dev server', 'vue', vuePort)
 
   console.log(`
-Latchkey playground ready: open ${spaOrigin} (React demo: ${reactOrigin}, Vue demo: ${vueOrigin})
+Latchkey playground ready: open ${spaOrigin}
+  SPA (TypeScript):     ${spaOrigin}
+  React demo:           ${reactOrigin}
+  Vue demo:             ${vueOrigin}
   authorization server: ${issuer}${env.LATCHKEY_ISSUER ? ' (external)' : ''}
   demo API:             ${apiUrl}${env.LATCHKEY_API_URL ? ' (external)' : ''}
   client id:            ${env.VITE_LATCHKEY_CLIENT_ID}${serviceClients}
@@ -182,7 +194,9 @@ async function start<T extends RunningServer>(
     if (inUse) {
       console.error(
         `Cannot start the ${what}: port ${portNumber} is already in use. ` +
-          'Stop whatever uses it or choose other ports with the LATCHKEY_*_PORT variables.',
+          `Stop whatever uses it, or move every port of the playground with ${PORT_BASE_VARIABLE} ` +
+          `(e.g. ${PORT_BASE_VARIABLE}=7000 npm run dev: ports 7000 to 7004) or one with the ` +
+          'LATCHKEY_*_PORT variables.',
       )
     } else {
       console.error(`Cannot start the ${what} on port ${portNumber}:`, error)
@@ -201,17 +215,18 @@ async function shutdown(code: number): Promise<never> {
     await Promise.allSettled([
       ...vites.map((server) => server.close()),
       ...running.map((server) => server.close()),
+      ...(keyFile ? [rm(keyFile, { force: true })] : []),
     ])
   }
   process.exit(code)
 }
 
-function port(name: string, fallback: number): number {
-  const value = env[name] ? Number(env[name]) : fallback
-  if (!Number.isInteger(value) || value <= 0 || value > 65535) {
-    fail(`${name} must be a port number, got "${env[name]}"`)
+function ports(): ReturnType<typeof playgroundPorts> {
+  try {
+    return playgroundPorts(env)
+  } catch (error) {
+    fail((error as Error).message)
   }
-  return value
 }
 
 function fail(message: string): never {

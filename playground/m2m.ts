@@ -3,11 +3,13 @@
 //
 //   npm run m2m                         latchkey-service, client_secret_basic
 //   npm run m2m -- client_secret_post   latchkey-service-post
-//   npm run m2m -- private_key_jwt      latchkey-service-jwt, key from SERVICE_KEY_FILE
+//   npm run m2m -- private_key_jwt      latchkey-service-jwt, the key that playground wrote
+//                                       (serviceKeyFile(its auth port), server/serviceClients.ts)
 //
 // Each step of the flow (onEvent) is printed as a numbered line, as the demo apps' flow inspector
 // shows it: discovery, the token request, the API call; the second call has no token request.
-// LATCHKEY_AUTH_PORT and LATCHKEY_API_PORT as for `npm run dev`.
+// LATCHKEY_PORT_BASE, LATCHKEY_AUTH_PORT and LATCHKEY_API_PORT as for `npm run dev`, whose ready
+// banner prints the command for the ports it uses.
 import { readFile } from 'node:fs/promises'
 import {
   type AuthEvent,
@@ -16,14 +18,27 @@ import {
   isAuthError,
 } from '@latchkey/m2m'
 import {
+  type PlaygroundPorts,
+  PORT_BASE_VARIABLE,
+  PORT_SETTINGS,
+  playgroundPorts,
+} from './server/ports.js'
+import {
   SERVICE_CLIENT_SECRET,
   SERVICE_CLIENTS,
-  SERVICE_KEY_FILE,
   SERVICE_SCOPE,
+  serviceKeyFile,
 } from './server/serviceClients.js'
 
-const issuer = `http://localhost:${process.env.LATCHKEY_AUTH_PORT || 4000}`
-const api = `http://localhost:${process.env.LATCHKEY_API_PORT || 4001}`
+let ports: PlaygroundPorts
+try {
+  ports = playgroundPorts()
+} catch (error) {
+  console.error((error as Error).message)
+  process.exit(1)
+}
+const issuer = `http://localhost:${ports.auth}`
+const api = `http://localhost:${ports.api}`
 
 async function main(): Promise<void> {
   const method = process.argv[2] ?? 'client_secret_basic'
@@ -86,12 +101,14 @@ function claimValue(claim: string, value: unknown): string {
 
 /** The key `npm run dev` generated for latchkey-service-jwt (the server knows its public half). */
 async function serviceKey(): Promise<{ key: CryptoKey; kid?: string }> {
+  const file = serviceKeyFile(ports.auth)
   let jwk: JsonWebKey & { kid?: string }
   try {
-    jwk = JSON.parse(await readFile(SERVICE_KEY_FILE, 'utf8'))
+    jwk = JSON.parse(await readFile(file, 'utf8'))
   } catch {
     throw new Error(
-      `no key at ${SERVICE_KEY_FILE}: start the playground with \`npm run dev\` first`,
+      `no key at ${file}: no playground runs its authorization server on port ${ports.auth}. ` +
+        `Start one with \`npm run dev\` first, or ${movedHint()}`,
     )
   }
   const key = await crypto.subtle.importKey(
@@ -104,11 +121,23 @@ async function serviceKey(): Promise<{ key: CryptoKey; kid?: string }> {
   return jwk.kid === undefined ? { key } : { key, kid: jwk.kid }
 }
 
+/** How to point this script at a playground on other ports. */
+function movedHint(): string {
+  return (
+    `if the playground runs on other ports, set the same ${PORT_BASE_VARIABLE} (or ` +
+    `${PORT_SETTINGS.auth.variable} and ${PORT_SETTINGS.api.variable}) here as there: ` +
+    `its ready banner prints the command, e.g. \`${PORT_BASE_VARIABLE}=7000 npm run m2m\``
+  )
+}
+
 main().catch((error: unknown) => {
   if (isAuthError(error)) {
     console.error(`${error.code}: ${error.message}`)
-    if (error.code === 'discovery_failed')
-      console.error('Is the playground running (`npm run dev`)?')
+    if (error.code === 'discovery_failed') {
+      console.error(
+        `Is the playground running (\`npm run dev\`)? This tried its authorization server at ${issuer} (port ${ports.auth}); ${movedHint()}`,
+      )
+    }
   } else {
     console.error(error instanceof Error ? error.message : error)
   }

@@ -24,8 +24,15 @@ export const SERVICE_CLIENT_SECRET = 'latchkey-playground-service-secret'
 
 /**
  * Where `pnpm dev` writes the private key (a JWK) of `latchkey-service-jwt`, generated at each
- * start, for `npm run m2m` and the CLI (`LATCHKEY_PRIVATE_KEY_FILE`).
+ * start, for `npm run m2m` and the CLI (`LATCHKEY_PRIVATE_KEY_FILE`): one file per playground,
+ * named by its authorization server's port, so two playgrounds on different ports never replace
+ * each other's key (the key of one is `invalid_client` at the other). Removed when it stops.
  */
-export const SERVICE_KEY_FILE = fileURLToPath(
-  new URL('../../node_modules/.cache/latchkey-playground/service-client-key.json', import.meta.url),
-)
+export function serviceKeyFile(authPort: number): string {
+  return fileURLToPath(
+    new URL(
+      `../../node_modules/.cache/latchkey-playground/service-client-key-${authPort}.json`,
+      import.meta.url,
+    ),
+  )
+}
