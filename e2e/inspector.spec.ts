@@ -1,13 +1,20 @@
 // The demos' flow inspector (playground/inspector), in the React demo: a redirect sign-in and an API
 // call listed step by step across the round trip to the authorization server, with every secret
 // of the flow shortened, on screen and at rest, and nothing of a form an app sends to its own API.
-// Also makes the docs' screenshot of the panel.
+// Also checks that the docs' committed screenshot of the panel still shows it: the outline beside it
+// (docs/public/flow-inspector.outline.txt: the panel's elements, their labels and a digest of their
+// computed styles at the moment of the screenshot) must be the panel's now. With
+// LATCHKEY_UPDATE_SCREENSHOT=1 (`npm run docs:screenshot`) it writes both instead.
+import { createHash } from 'node:crypto'
+import { readFileSync, writeFileSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
-import { expect, type Page, test } from '@playwright/test'
+import { expect, type Locator, type Page, test } from '@playwright/test'
 import { API, consentAt, expectInspectorSteps, ISSUER, SIGN_IN_STEPS } from './playground.js'
 
 const REACT_APP = 'http://localhost:5174'
 const SCREENSHOT = fileURLToPath(new URL('../docs/public/flow-inspector.png', import.meta.url))
+const OUTLINE = fileURLToPath(new URL('../docs/public/flow-inspector.outline.txt', import.meta.url))
+const UPDATE_SCREENSHOT = process.env.LATCHKEY_UPDATE_SCREENSHOT === '1'
 
 // Narrower than 84rem: the panel sits below the app, at its full height, for the screenshot.
 test.use({ viewport: { width: 1000, height: 800 } })
@@ -36,7 +43,20 @@ test('the flow inspector lists a sign-in and an API call in order, never a secre
   await expect.poll(() => countdown.textContent(), { timeout: 3000 }).not.toBe(before)
   await idToken.locator('summary').click()
   await expect(idToken.getByText(`"sub": "${user}"`)).toBeVisible()
-  await panel.screenshot({ path: SCREENSHOT })
+  const outline = await panelOutline(panel)
+  if (UPDATE_SCREENSHOT) {
+    await panel.screenshot({ path: SCREENSHOT })
+    writeFileSync(OUTLINE, outline)
+  } else {
+    // Soft: the checks of secrets below still run when the screenshot is only out of date.
+    expect
+      .soft(
+        outline,
+        'the flow inspector no longer looks as docs/public/flow-inspector.png shows it (its outline, ' +
+          'docs/public/flow-inspector.outline.txt, differs): run `npm run docs:screenshot` and commit both files',
+      )
+      .toBe(readFileSync(OUTLINE, 'utf8'))
+  }
 
   await page.getByTestId('protected-link').click()
   await page.getByTestId('call-api').click()
@@ -76,6 +96,76 @@ test('the flow inspector lists a sign-in and an API call in order, never a secre
   const code = found.code as string
   expect(onScreen.text).toContain(`${code.slice(0, 6)}…${code.slice(-4)}`)
 })
+
+/**
+ * What the screenshot shows, as text that is the same at every run: each element of the panel
+ * (tag, classes, `data-step`, role and ARIA label), its own text when it is a label (letters and
+ * punctuation only: no times, counts, user ids or shortened secrets, which change every run, and
+ * not the values of tables and JWTs), and a digest of the computed styles of every element, so a
+ * change of the markup, the words or the CSS shows.
+ */
+async function panelOutline(panel: Locator): Promise<string> {
+  const { lines, styles } = await panel.evaluate((root) => {
+    const LABEL = /^[\p{L} ,:;'’()·.-]+$/u
+    const PROPERTIES = [
+      'display',
+      'position',
+      'color',
+      'background-color',
+      'font-family',
+      'font-size',
+      'font-weight',
+      'font-style',
+      'line-height',
+      'text-transform',
+      'padding',
+      'margin',
+      'border-top',
+      'border-right',
+      'border-bottom',
+      'border-left',
+      'border-radius',
+      'gap',
+      'grid-template-columns',
+      'flex-direction',
+      'list-style-type',
+      'white-space',
+      'overflow',
+      'visibility',
+      'opacity',
+    ]
+    const lines: string[] = []
+    const styles: string[] = []
+    const walk = (node: Element, depth: number) => {
+      const classes = [...node.classList].sort().map((name) => `.${name}`)
+      const attributes = ['data-step', 'role', 'aria-label', 'open']
+        .filter((name) => node.hasAttribute(name))
+        .map((name) => `[${name}=${node.getAttribute(name)}]`)
+      const inValue = node.closest('td, pre, .fi-url') !== null
+      const own = [...node.childNodes]
+        .filter((child) => child.nodeType === Node.TEXT_NODE)
+        .map((child) => (child.textContent ?? '').trim())
+        .filter((text) => text !== '' && !inValue && LABEL.test(text))
+      lines.push(
+        `${'  '.repeat(depth)}${node.tagName.toLowerCase()}${classes.join('')}${attributes.join('')}` +
+          own.map((text) => ` "${text}"`).join(''),
+      )
+      const computed = getComputedStyle(node)
+      styles.push(PROPERTIES.map((name) => computed.getPropertyValue(name)).join(';'))
+      for (const child of node.children) walk(child, depth + 1)
+    }
+    walk(root, 0)
+    return { lines, styles }
+  })
+  const digest = createHash('sha256').update(styles.join('\n')).digest('hex').slice(0, 16)
+  return [
+    '# The flow inspector as docs/public/flow-inspector.png shows it (e2e/inspector.spec.ts).',
+    '# Written with the screenshot by `npm run docs:screenshot`; the test fails when it differs.',
+    ...lines,
+    `computed styles: sha256 ${digest}`,
+    '',
+  ].join('\n')
+}
 
 /**
  * The flow's secrets as they travel: the code and state in the callback URL, the verifier and
