@@ -11,7 +11,7 @@ export default defineConfig({
   title: 'Latchkey',
   description: 'OAuth 2 / OpenID Connect for browsers and single-page apps, in TypeScript.',
   // Pages under these paths are not part of the site.
-  srcExclude: ['samples/**', 'README.md'],
+  srcExclude: ['samples/**', 'README.md', 'api-landing.md'],
   cleanUrls: true,
   // Dead links fail the build; only localhost URLs in prose (the playground's ports) are not checked.
   ignoreDeadLinks: 'localhostLinks',
@@ -43,6 +43,8 @@ export default defineConfig({
             { text: 'DPoP', link: '/guides/dpop' },
             { text: 'Errors', link: '/guides/errors' },
             { text: 'Configuring a provider', link: '/guides/providers' },
+            { text: 'Troubleshooting', link: '/guides/troubleshooting' },
+            { text: 'Next.js and Nuxt', link: '/guides/ssr' },
             { text: 'Migrating', link: '/guides/migration' },
             { text: 'Testing your app', link: '/guides/testing' },
             { text: 'Security', link: '/security' },
