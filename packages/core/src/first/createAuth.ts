@@ -120,7 +120,7 @@ function browserAuth(cfg: ResolvedConfig, given: Platform): Auth {
   })
 
   return {
-    ...methods,
+    ...methods.api,
     handleRedirect: (url) => methods.settleCallback(handleRedirect(url)),
     getAccessToken: async (options = {}) =>
       (await tokens.validSession(options.forceRefresh)).accessToken,

@@ -9,8 +9,9 @@ import type { Page } from './page.js'
 import { openPopupNow } from './popupWindow.js'
 
 /** What {@link createFlowMethods} returns. */
-export interface FlowMethods
-  extends Pick<Auth, 'login' | 'loginWithPopup' | 'loginSilently' | 'logout'> {
+export interface FlowMethods {
+  /** The public methods that run a flow. */
+  api: Pick<Auth, 'login' | 'loginWithPopup' | 'loginSilently' | 'logout'>
   /** Holds the callback page's state until `result` (handleRedirect()'s) settles. */
   settleCallback<T>(result: Promise<T | null>): Promise<T | null>
   /** Navigates to the server's end-session endpoint: until the page is shown again, no login(). */
@@ -68,52 +69,54 @@ export function createFlowMethods(
   }
 
   return {
-    login: (options = {}) =>
-      run(async () => {
-        await loggingOut
-        if (leaving || relayed) return
-        const [flow, { ctx: withProtocol }] = await layers.load(
-          import('../flows/authorizationRequest.js'),
-          'login()',
-        )
-        platform.navigate((await flow.startAuthorization(withProtocol, options)).url)
-      }, 'login()'),
-    loginWithPopup(options = {}) {
-      // Opened here, synchronously, while the click that called this is still the user's gesture.
-      const popup = openPopupNow()
-      return run(async () => {
-        if (popup === null) {
-          throw new AuthError(
-            'popup_blocked',
-            'The browser blocked the popup: call loginWithPopup() right in a click handler, or use login().',
+    api: {
+      login: (options = {}) =>
+        run(async () => {
+          await loggingOut
+          if (leaving || relayed) return
+          const [flow, { ctx: withProtocol }] = await layers.load(
+            import('../flows/authorizationRequest.js'),
+            'login()',
           )
-        }
-        // Without its code (offline, a redeploy) the empty popup would stay open: it is closed.
-        const loading = layers.load(import('../flows/popup.js'), 'loginWithPopup()')
-        loading.catch(() => popup.close())
-        const [flow, { ctx: withProtocol }] = await loading
-        await flow.popupLogin(withProtocol, popup, options)
-      }, 'loginWithPopup()')
-    },
-    loginSilently: (options = {}) =>
-      run(async () => {
-        const [flow, { ctx: withProtocol }] = await layers.load(
-          import('../flows/silentLogin.js'),
-          'loginSilently()',
-        )
-        await flow.silentLogin(withProtocol, options)
-      }, 'loginSilently()'),
-    logout: async (options = {}) => {
-      await restored
-      const done = (async () => {
-        const [flow, { ctx: withProtocol }] = await layers.load(
-          import('../flows/logout.js'),
-          'logout()',
-        )
-        await flow.logout(withProtocol, options)
-      })()
-      loggingOut = done.catch(() => undefined)
-      await done
+          platform.navigate((await flow.startAuthorization(withProtocol, options)).url)
+        }, 'login()'),
+      loginWithPopup(options = {}) {
+        // Opened here, synchronously, while the click that called this is still the user's gesture.
+        const popup = openPopupNow()
+        return run(async () => {
+          if (popup === null) {
+            throw new AuthError(
+              'popup_blocked',
+              'The browser blocked the popup: call loginWithPopup() right in a click handler, or use login().',
+            )
+          }
+          // Without its code (offline, a redeploy) the empty popup would stay open: it is closed.
+          const loading = layers.load(import('../flows/popup.js'), 'loginWithPopup()')
+          loading.catch(() => popup.close())
+          const [flow, { ctx: withProtocol }] = await loading
+          await flow.popupLogin(withProtocol, popup, options)
+        }, 'loginWithPopup()')
+      },
+      loginSilently: (options = {}) =>
+        run(async () => {
+          const [flow, { ctx: withProtocol }] = await layers.load(
+            import('../flows/silentLogin.js'),
+            'loginSilently()',
+          )
+          await flow.silentLogin(withProtocol, options)
+        }, 'loginSilently()'),
+      logout: async (options = {}) => {
+        await restored
+        const done = (async () => {
+          const [flow, { ctx: withProtocol }] = await layers.load(
+            import('../flows/logout.js'),
+            'logout()',
+          )
+          await flow.logout(withProtocol, options)
+        })()
+        loggingOut = done.catch(() => undefined)
+        await done
+      },
     },
     // On the callback page the state stays `loading` until handleRedirect() settles, whatever
     // other tabs report meanwhile: an app that answers "not loading and signed out" with login()
