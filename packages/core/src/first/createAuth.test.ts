@@ -16,6 +16,24 @@ function oneTab(options: Parameters<typeof fakeWorld>[0] = {}) {
   }
 }
 
+it("hands the app its public methods and state, nothing of the SDK's own wiring", () => {
+  const auth = createAuth(config, fakeWorld().tab().platform)
+  expect(Object.keys(auth).sort()).toEqual(
+    [
+      'authFetch',
+      'getAccessToken',
+      'getState',
+      'handleRedirect',
+      'login',
+      'loginSilently',
+      'loginWithPopup',
+      'logout',
+      'subscribe',
+      'tabId',
+    ].sort(),
+  )
+})
+
 describe('login()', () => {
   it('sends PKCE S256, state, nonce and the exact redirect URI, and stores a transaction', async () => {
     const world = oneTab()
