@@ -119,19 +119,11 @@ export class SessionStore {
     try {
       stored = await getRetrying(this.#kv, this.#key)
     } catch (cause) {
-      const error = this.failedRead(cause)
+      const error = this.#report('could not be read', cause)
       if (strict) throw error
       return this.#current
     }
     return this.accept(stored)
-  }
-
-  /**
-   * Reports a read of the stored session that failed, made by the caller (see {@link accept});
-   * this tab keeps what it holds.
-   */
-  failedRead(cause: unknown): AuthError {
-    return this.#report('could not be read', cause)
   }
 
   /**
