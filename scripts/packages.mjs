@@ -1,8 +1,8 @@
-// `npm run packages`: builds the four packages from a clean dist/ (each with its
+// `npm run packages`: builds the five packages from a clean dist/ (each with its
 // tsconfig.build.json), packs each with `npm pack`, and checks the tarball the way a user gets it:
 // publint --strict, arethetypeswrong (ESM-only profile), and a README plus the repository's LICENSE
 // inside. Prints one line per package; exits 1 on any problem. core is built first (the others
-// compile against its dist/), then the other three build and check in parallel.
+// compile against its dist/), then the other four build and check in parallel.
 import { execFile } from 'node:child_process'
 import { readFileSync } from 'node:fs'
 import { mkdtemp, readFile, rm } from 'node:fs/promises'
@@ -20,7 +20,7 @@ const require = createRequire(import.meta.url)
 const tsc = require.resolve('typescript/bin/tsc')
 const attwManifest = require.resolve('@arethetypeswrong/cli/package.json')
 const attw = join(dirname(attwManifest), JSON.parse(readFileSync(attwManifest, 'utf8')).bin.attw)
-const PACKAGES = ['core', 'm2m', 'react', 'vue']
+const PACKAGES = ['core', 'm2m', 'react', 'vue', 'devtools']
 /** The documentation link of every README, `homepage` and `repository` (no site yet). */
 const DOCS = 'https://github.com/latchkey-auth/latchkey#readme'
 
@@ -123,7 +123,7 @@ async function one(name, built) {
     await built
     const summary = await check(name)
     const seconds = ((performance.now() - started) / 1000).toFixed(1)
-    console.log(`ok    @latchkey/${name.padEnd(5)} ${seconds.padStart(5)} s  ${summary}`)
+    console.log(`ok    @latchkey/${name.padEnd(8)} ${seconds.padStart(5)} s  ${summary}`)
   } catch (error) {
     failed = true
     console.log(`FAIL  @latchkey/${name}\n${error instanceof Error ? error.message : error}`)

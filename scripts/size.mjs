@@ -63,7 +63,10 @@ const SHARED_KB = 0.35
 // testing: 1.75 kB until issue 21 made it run the real checks (authFetch's origins, login's
 // returnTo, maxAge and params, logout's returnTo and params), with their messages: 2.67 kB, read
 // by a test runner, never by a page.
-const ENTRY_BUDGETS_KB = { testing: 2.75, react: 1.2, vue: 1.2, m2m: 13.3 }
+const ENTRY_BUDGETS_KB = { testing: 2.75, react: 1.2, vue: 1.2, m2m: 13.3, devtools: 9 }
+// What @latchkey/devtools may add to a production build, in bytes: its no-ops (100 B, the Vue
+// component's name and props most of it), beyond plain stand-ins.
+const DEVTOOLS_PRODUCTION_BYTES = 150
 
 async function gzippedSize(options) {
   const result = await build({
@@ -284,6 +287,70 @@ budgetsOk.push(
   within('vue', "@latchkey/vue's own code (vue, vue-router and @latchkey/core external)", vue),
 )
 
+// @latchkey/devtools: the flow inspector, for development. Its own code in a development build
+// (react, vue and @latchkey/core external), and what it adds to a production build: an app that
+// creates an inspector, passes its onEvent and renders both components, built once with it and
+// once with plain stand-ins, under NODE_ENV=production as an app's bundler builds it. The panel's
+// strings must be in the development build and in none of the production one.
+const DEVTOOLS_EXTERNAL = ['react', 'vue', '@latchkey/core']
+const devtools = await gzippedSize({
+  stdin: {
+    contents: `export * from './src/index.ts'
+export { FlowInspectorPanel as ReactPanel } from './src/react.ts'
+export { FlowInspectorPanel as VuePanel } from './src/vue.ts'`,
+    resolveDir: 'packages/devtools',
+    loader: 'ts',
+  },
+  external: DEVTOOLS_EXTERNAL,
+  define: { 'process.env.NODE_ENV': '"development"' },
+})
+budgetsOk.push(
+  within(
+    'devtools',
+    '@latchkey/devtools in development, its three entries (react, vue and core external)',
+    devtools,
+  ),
+)
+/** An app's use of the devtools, with `imports` giving createFlowInspector and the panels. */
+const devtoolsApp = (imports) => `${imports}
+import { createElement } from 'react'
+import { h } from 'vue'
+const inspector = createFlowInspector()
+export const options = { onEvent: inspector.onEvent }
+export const react = createElement(ReactPanel, { inspector })
+export const vue = h(VuePanel, { inspector })
+inspector.mount(document.body)`
+const productionApp = (imports) =>
+  gzippedSize({
+    // Resolved from the package, which has React and Vue as development dependencies.
+    stdin: { contents: devtoolsApp(imports), resolveDir: 'packages/devtools', loader: 'ts' },
+    // React and Vue bundled, as in an app, so the devtools' unused imports of them are dropped.
+    external: ['@latchkey/core'],
+    define: { 'process.env.NODE_ENV': '"production"' },
+  })
+const withDevtools = await productionApp(`import { createFlowInspector } from './src/index.ts'
+import { FlowInspectorPanel as ReactPanel } from './src/react.ts'
+import { FlowInspectorPanel as VuePanel } from './src/vue.ts'`)
+const withoutDevtools =
+  await productionApp(`const createFlowInspector = () => ({ onEvent: undefined, mount() {} })
+const ReactPanel = () => null
+const VuePanel = () => null`)
+const DEVTOOLS_MARKERS = ['Flow inspector', 'fi-step', 'latchkey-devtools:flow-inspector']
+const devtoolsStray = DEVTOOLS_MARKERS.filter((marker) => withDevtools.text.includes(marker))
+const devtoolsDead = DEVTOOLS_MARKERS.filter((marker) => !devtools.text.includes(marker))
+const added = withDevtools.gz - withoutDevtools.gz
+const devtoolsFree =
+  added <= DEVTOOLS_PRODUCTION_BYTES && devtoolsStray.length === 0 && devtoolsDead.length === 0
+console.log(
+  `${devtoolsFree ? 'ok  ' : 'FAIL'} @latchkey/devtools in a production build: adds ${added} B min+gzip to an app that uses all three entries (${withDevtools.gz} B with it, ${withoutDevtools.gz} B with stand-ins; budget ${DEVTOOLS_PRODUCTION_BYTES} B), ${devtoolsStray.length} of ${DEVTOOLS_MARKERS.length} panel strings in it (${DEVTOOLS_MARKERS.length - devtoolsDead.length} found in the development build)`,
+)
+if (devtoolsStray.length > 0) console.log(`     panel strings found: ${devtoolsStray.join(', ')}`)
+if (devtoolsDead.length > 0) {
+  console.log(
+    `     markers missing from the development build (update DEVTOOLS_MARKERS): ${devtoolsDead.join(', ')}`,
+  )
+}
+
 /** Prints `size` against the entry's budget; false when it is over. */
 function within(entry, what, size) {
   const limit = ENTRY_BUDGETS_KB[entry]
@@ -294,4 +361,6 @@ function within(entry, what, size) {
   return fits
 }
 
-if (!ok || !chunksOk || !clean || !testingClean || budgetsOk.includes(false)) process.exit(1)
+if (!ok || !chunksOk || !clean || !testingClean || !devtoolsFree || budgetsOk.includes(false)) {
+  process.exit(1)
+}

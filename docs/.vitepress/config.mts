@@ -38,6 +38,7 @@ export default defineConfig({
           text: 'Guides',
           items: [
             { text: 'How the flows work', link: '/guides/flows' },
+            { text: 'The flow inspector', link: '/guides/devtools' },
             { text: 'Sessions and tabs', link: '/guides/sessions' },
             { text: 'Popup and silent sign-in', link: '/guides/popup-and-silent' },
             { text: 'DPoP', link: '/guides/dpop' },

@@ -11,6 +11,13 @@ export default defineConfig({
   resolve: {
     alias: {
       '@latchkey/core': fileURLToPath(new URL('../../packages/core/src/index.ts', import.meta.url)),
+      // The subpath first: an alias also matches what starts with it and a slash.
+      '@latchkey/devtools/react': fileURLToPath(
+        new URL('../../packages/devtools/src/react.ts', import.meta.url),
+      ),
+      '@latchkey/devtools': fileURLToPath(
+        new URL('../../packages/devtools/src/index.ts', import.meta.url),
+      ),
       '@latchkey/react': fileURLToPath(
         new URL('../../packages/react/src/index.ts', import.meta.url),
       ),

@@ -8,6 +8,9 @@ export default defineConfig({
   resolve: {
     alias: {
       '@latchkey/core': fileURLToPath(new URL('../../packages/core/src/index.ts', import.meta.url)),
+      '@latchkey/devtools': fileURLToPath(
+        new URL('../../packages/devtools/src/index.ts', import.meta.url),
+      ),
     },
   },
   server: { host: '127.0.0.1', port: 5173, strictPort: true },

@@ -1,13 +1,14 @@
 // The React demo: the example the docs point to for @latchkey/react with React Router.
 // The demo SPA's stylesheet, shared so the two apps look alike.
 import '../../spa/src/style.css'
+import '../../inspector/layout.css'
+import { FlowInspectorPanel } from '@latchkey/devtools/react'
 import { AuthProvider, RequireAuth } from '@latchkey/react'
 import { StrictMode } from 'react'
 import { createRoot } from 'react-dom/client'
 import { BrowserRouter, Link, Route, Routes, useNavigate } from 'react-router'
 import { auth, inspector } from './auth.js'
 import { Callback } from './Callback.js'
-import { FlowInspectorPanel } from './FlowInspectorPanel.js'
 import { Home } from './Home.js'
 import { Protected, SignInFallback } from './Protected.js'
 

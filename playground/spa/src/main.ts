@@ -1,6 +1,7 @@
 // The playground SPA: framework-free, so every Latchkey call is visible in one file.
 import { AuthError, type AuthState, createAuth } from '@latchkey/core'
-import { createFlowInspector } from '../../inspector/flowInspector.js'
+import { createFlowInspector } from '@latchkey/devtools'
+import '../../inspector/layout.css'
 import { errorTitle } from './messages.js'
 
 const env = import.meta.env

@@ -1,6 +1,7 @@
 // The app's one Latchkey client, made once at module scope (never inside a component).
+
+import { createFlowInspector } from '@latchkey/devtools'
 import { createAuth } from '@latchkey/vue'
-import { createFlowInspector } from '../../inspector/flowInspector.js'
 
 const env = import.meta.env
 

@@ -1,6 +1,7 @@
 // The Vue demo: the example the docs point to for @latchkey/vue with vue-router.
 // The demo SPA's stylesheet, shared so the apps look alike.
 import '../../spa/src/style.css'
+import '../../inspector/layout.css'
 import { createLatchkey } from '@latchkey/vue'
 import { createApp } from 'vue'
 import App from './App.vue'

@@ -111,7 +111,7 @@ export interface AuthConfig {
    * createAuth({ issuer, clientId, redirectUri, onEvent: (event) => console.log(event.title) })
    * ```
    */
-  onEvent?: (event: AuthEvent) => void
+  onEvent?: ((event: AuthEvent) => void) | undefined
   /**
    * Authorization request parameters sent with every sign-in the SDK starts: {@link Auth.login},
    * {@link Auth.loginWithPopup}, {@link Auth.loginSilently} and the silent restore on load. The

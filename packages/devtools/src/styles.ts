@@ -1,5 +1,7 @@
-/* The flow inspector's panel. Below the demo's content; beside it where the window is wide
-   enough, when the app's container has the `flow-inspector-layout` class. */
+// The panel's styles, adopted by the document the panel is mounted in (a constructed style
+// sheet, which a Content-Security-Policy without 'unsafe-inline' styles allows; a <style>
+// element where the browser has none). Every selector is under the panel's own class names.
+const CSS = `
 .flow-inspector {
   --fi-mono: ui-monospace, SFMono-Regular, Menlo, Consolas, monospace;
   --fi-muted: #5f6670;
@@ -215,25 +217,27 @@
   overflow-wrap: anywhere;
   word-break: normal;
 }
+`
 
-@media (min-width: 84rem) {
-  .flow-inspector-layout {
-    display: grid;
-    /* The demos' <main>: 46rem of content, 1rem of padding each side. */
-    grid-template-columns: 48rem minmax(26rem, 40rem);
-    justify-content: center;
-    column-gap: 0.5rem;
+const adopted = new WeakSet<Document>()
+
+/** Gives `document` the panel's styles, once. */
+export function adoptStyles(document: Document): void {
+  if (adopted.has(document)) return
+  adopted.add(document)
+  const view = document.defaultView
+  if (
+    view !== null &&
+    'adoptedStyleSheets' in document &&
+    'replaceSync' in view.CSSStyleSheet.prototype
+  ) {
+    const sheet = new view.CSSStyleSheet()
+    sheet.replaceSync(CSS)
+    document.adoptedStyleSheets = [...document.adoptedStyleSheets, sheet]
+    return
   }
-  .flow-inspector-layout > main {
-    margin-inline: 0;
-  }
-  .flow-inspector-layout .flow-inspector {
-    position: sticky;
-    top: 1rem;
-    width: auto;
-    max-width: none;
-    max-height: calc(100vh - 2rem);
-    overflow: auto;
-    margin: 2rem 0;
-  }
+  const style = document.createElement('style')
+  style.dataset.latchkeyDevtools = ''
+  style.textContent = CSS
+  document.head.append(style)
 }

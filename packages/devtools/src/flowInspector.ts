@@ -1,23 +1,31 @@
-// The demos' flow inspector: collects the SDK's `onEvent` steps and shows them in a panel, live.
-// Framework-free (the DOM only), so the SPA, the React and the Vue demo share it.
-import './flowInspector.css'
+// The flow inspector: collects a client's `onEvent` steps and shows them in a panel, live.
+// Framework-free (the DOM only); the React and Vue components mount this panel.
 import type { AuthEvent } from '@latchkey/core'
 import { refreshCountdowns, stepItem } from './stepItem.js'
+import { adoptStyles } from './styles.js'
 
 /** Collects a client's events and shows them in every element it is mounted in. */
 export interface FlowInspector {
-  /** Pass as `createAuth({ onEvent })`; a plain function, so it needs no binding. */
-  readonly onEvent: (event: AuthEvent) => void
-  /** Renders the panel into `element` and keeps it live; returns what removes it again. */
+  /**
+   * Pass as `createAuth({ onEvent })`; a plain function, so it needs no binding. `undefined` in
+   * a production build, so the client there reports no steps at all.
+   */
+  readonly onEvent: ((event: AuthEvent) => void) | undefined
+  /**
+   * Renders the panel into `element` (appended to what is there) and keeps it live; returns
+   * what removes it again. Does nothing in a production build.
+   */
   mount(element: HTMLElement): () => void
   /** Forgets every step, here and in storage. */
   clear(): void
 }
 
-interface FlowInspectorOptions {
+/** Options of {@link createFlowInspector}. */
+export interface FlowInspectorOptions {
   /**
-   * The sessionStorage key the steps cross page loads under.
-   * @default 'latchkey-playground:flow-inspector'
+   * The sessionStorage key the steps cross page loads under. Give each client its own when a
+   * page has two.
+   * @default 'latchkey-devtools:flow-inspector'
    */
   storageKey?: string
   /**
@@ -28,16 +36,26 @@ interface FlowInspectorOptions {
 }
 
 /**
- * Creates the inspector of one client. The steps survive the trips to the authorization server
+ * Creates the inspector of one client (the development build). The steps survive the trips to the authorization server
  * and back (and reloads) in sessionStorage, but sit there only while no page of this tab is
  * open: written when the page leaves, read and removed when the next one starts. While the app
  * runs, nothing of the flow (the user's claims included) is kept at rest.
  */
-export function createFlowInspector(options: FlowInspectorOptions = {}): FlowInspector {
-  const { storageKey = 'latchkey-playground:flow-inspector', limit = 100 } = options
+export function createDevFlowInspector(options: FlowInspectorOptions = {}): FlowInspector {
+  const { storageKey = 'latchkey-devtools:flow-inspector', limit = 100 } = options
+  if (!Number.isInteger(limit) || limit < 1) {
+    throw new TypeError(
+      `createFlowInspector(): \`limit\` must be a positive whole number, not ${String(limit)}.`,
+    )
+  }
+  if (typeof storageKey !== 'string' || storageKey === '') {
+    throw new TypeError('createFlowInspector(): `storageKey` must be a non-empty string.')
+  }
   // The hidden iframe of a silent sign-in runs the app too, on this tab's sessionStorage: only
   // the top-level page carries the steps across loads. (A popup's copy goes when it closes.)
-  const storage = window.top === window ? sessionStorageOrNull() : null
+  // On a server (server-side rendering) there is no page: the steps live in memory.
+  const storage =
+    typeof window !== 'undefined' && window.top === window ? sessionStorageOrNull() : null
   let events = take(storage, storageKey).slice(-limit)
   const views = new Set<(events: readonly AuthEvent[]) => void>()
 
@@ -66,6 +84,7 @@ export function createFlowInspector(options: FlowInspectorOptions = {}): FlowIns
     },
     clear,
     mount(element) {
+      adoptStyles(element.ownerDocument)
       const view = panel(clear)
       element.append(view.root)
       view.show(events)
