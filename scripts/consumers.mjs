@@ -13,7 +13,7 @@ import { execFile } from 'node:child_process'
 import { existsSync, rmSync } from 'node:fs'
 import { mkdir, mkdtemp, readdir, readFile, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
-import { dirname, join } from 'node:path'
+import { dirname, join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { promisify } from 'node:util'
 
@@ -98,25 +98,47 @@ async function pnpmCommand() {
   }
 }
 
-/** Packs the four packages; returns their tarball paths by short name. */
+/**
+ * Packs the four packages; returns their tarball paths by short name. With
+ * `LATCHKEY_TARBALLS=<dir>`, packs nothing and takes the tarballs already in that folder instead
+ * (`latchkey-<name>-<version>.tgz`, as `pnpm pack` names them): scripts/release.mjs checks the
+ * very tarballs it then publishes.
+ */
 async function pack() {
-  for (const name of PACKAGES) {
+  const given = process.env.LATCHKEY_TARBALLS
+  for (const name of given ? [] : PACKAGES) {
     if (!existsSync(join(root, 'packages', name, 'dist', 'index.js'))) {
       throw new Error(`packages/${name}/dist is missing: run \`npm run packages\` first`)
     }
   }
-  const [pnpm, ...pnpmArgs] = await pnpmCommand()
-  const dir = join(work, 'tarballs')
-  const tarballs = {}
-  const manifests = {}
-  await Promise.all(
-    PACKAGES.map(async (name) => {
+  const [pnpm, ...pnpmArgs] = given ? [] : await pnpmCommand()
+  const dir = given ? resolve(given) : join(work, 'tarballs')
+  /** Packs `name` into `dir`, or finds its tarball there; described as `pnpm pack --json` does. */
+  const packOne = async (name) => {
+    if (!given) {
       const { stdout } = await exec(
         pnpm,
         [...pnpmArgs, 'pack', '--pack-destination', dir, '--json'],
         { cwd: join(root, 'packages', name) },
       )
-      const packed = JSON.parse(stdout)
+      return JSON.parse(stdout)
+    }
+    const found = (await readdir(dir)).filter((file) =>
+      new RegExp(`^latchkey-${name}-\\d[^/]*\\.tgz$`).test(file),
+    )
+    if (found.length !== 1) {
+      throw new Error(`${dir} holds ${found.length} tarballs of @latchkey/${name}, not one`)
+    }
+    const filename = join(dir, found[0])
+    const { stdout } = await exec('tar', ['-tzf', filename])
+    const paths = stdout.split('\n').filter((path) => path && !path.endsWith('/'))
+    return { filename, files: paths.map((path) => ({ path: path.replace(/^package\//, '') })) }
+  }
+  const tarballs = {}
+  const manifests = {}
+  await Promise.all(
+    PACKAGES.map(async (name) => {
+      const packed = await packOne(name)
       tarballs[name] = packed.filename
       const files = packed.files.map((file) => file.path)
       for (const required of ['README.md', 'LICENSE', 'dist/index.js', 'dist/index.d.ts']) {
