@@ -1,6 +1,7 @@
-// The demos' flow inspector (playground/inspector), in the React demo: a redirect sign-in and an API
-// call listed step by step across the round trip to the authorization server, with every secret
-// of the flow shortened, on screen and at rest, and nothing of a form an app sends to its own API.
+// The flow inspector (@latchkey/devtools, as the demos use it), in the React demo: a redirect
+// sign-in and an API call listed step by step across the round trip to the authorization server,
+// with every secret of the flow shortened, on screen and at rest, and nothing of a form an app
+// sends to its own API.
 // Also checks that the docs' committed screenshot of the panel still shows it: the outline beside it
 // (docs/public/flow-inspector.outline.txt: the panel's elements, their labels and a digest of their
 // computed styles at the moment of the screenshot) must be the panel's now. With

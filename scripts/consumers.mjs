@@ -1,9 +1,12 @@
 // `npm run consumers`: installs the packed packages the way a user gets them, outside the
-// workspace, and checks that they work there. `pnpm pack` packs the four packages (it turns
+// workspace, and checks that they work there. `pnpm pack` packs the five packages (it turns
 // `workspace:*` into real versions) from their dist/, so build first (`npm run packages`, part of
 // `npm run check`). Then, each in a fresh temporary folder, in parallel:
-//   react  a Vite React app using @latchkey/react: tsc --noEmit, then vite build
-//   vue    a Vite Vue app with vue-router using @latchkey/vue: vue-tsc --noEmit, then vite build
+//   react  a Vite React app using @latchkey/react and @latchkey/devtools: tsc --noEmit, then vite
+//          build, whose bundle must hold none of the devtools' panel, and a development build
+//          (NODE_ENV=development), which must
+//   vue    a Vite Vue app with vue-router using @latchkey/vue and @latchkey/devtools/vue:
+//          vue-tsc --noEmit, then vite build, with none of the panel in it
 //   node   a plain Node ESM project using @latchkey/m2m and @latchkey/core: tsc (NodeNext) builds a
 //          script that runs against an unreachable loopback issuer, and the latchkey-token bin runs
 // The tarballs are installed with `npm install <tarballs> <dependencies>` at the exact versions the
@@ -19,7 +22,7 @@ import { promisify } from 'node:util'
 
 const run = promisify(execFile)
 const root = fileURLToPath(new URL('..', import.meta.url))
-const PACKAGES = ['core', 'm2m', 'react', 'vue']
+const PACKAGES = ['core', 'm2m', 'react', 'vue', 'devtools']
 const PNPM = '12.21.0'
 const started = performance.now()
 const work = await mkdtemp(join(tmpdir(), 'latchkey-consumers-'))
@@ -99,7 +102,7 @@ async function pnpmCommand() {
 }
 
 /**
- * Packs the four packages; returns their tarball paths by short name. With
+ * Packs the five packages; returns their tarball paths by short name. With
  * `LATCHKEY_TARBALLS=<dir>`, packs nothing and takes the tarballs already in that folder instead
  * (`latchkey-<name>-<version>.tgz`, as `pnpm pack` names them): scripts/release.mjs checks the
  * very tarballs it then publishes.
@@ -272,14 +275,18 @@ export default defineConfig({ plugins: [react()] })
   RequireAuth,
   useAuth,
 } from '@latchkey/react'
+import { createFlowInspector } from '@latchkey/devtools'
+import { FlowInspectorPanel } from '@latchkey/devtools/react'
 import { StrictMode } from 'react'
 import { createRoot } from 'react-dom/client'
 
+const inspector = createFlowInspector()
 const auth = createAuth({
   issuer: 'https://id.example.com',
   clientId: 'consumer-spa',
   redirectUri: \`\${location.origin}/callback\`,
   apiOrigins: ['https://api.example.com'],
+  onEvent: inspector.onEvent,
 })
 
 function Account() {
@@ -309,12 +316,13 @@ createRoot(element).render(
       <RequireAuth fallback={<p>Signing in…</p>}>
         <Account />
       </RequireAuth>
+      <FlowInspectorPanel inspector={inspector} />
     </AuthProvider>
   </StrictMode>,
 )
 `,
     },
-    [tarballs.core, tarballs.react],
+    [tarballs.core, tarballs.react, tarballs.devtools],
     [
       'react',
       'react-dom',
@@ -331,6 +339,21 @@ createRoot(element).render(
     exec(bin(dir, 'vite'), ['build', '--logLevel', 'warn'], { cwd: dir }),
   )
   await expectBundle('react', dir, 'consumer-spa')
+  await expectNoDevtools('react', dir)
+  // The same app built for development holds the panel: the check above can fail.
+  await step('react', 'vite build (NODE_ENV=development)', () =>
+    exec(bin(dir, 'vite'), ['build', '--logLevel', 'warn', '--outDir', 'dist-dev'], {
+      cwd: dir,
+      env: { ...process.env, NODE_ENV: 'development' },
+    }),
+  )
+  const development = await bundleText(join(dir, 'dist-dev'))
+  const missing = DEVTOOLS_MARKERS.filter((marker) => !development.includes(marker))
+  if (missing.length > 0) {
+    throw new Error(
+      `react: the development build lacks the flow inspector's ${missing.join(', ')} (update DEVTOOLS_MARKERS?)`,
+    )
+  }
 }
 
 async function vue(tarballs, pinned) {
@@ -354,11 +377,13 @@ import { createRouter, createWebHistory } from 'vue-router'
 import AccountPage from './AccountPage.vue'
 import App from './App.vue'
 import HomePage from './HomePage.vue'
+import { inspector } from './inspector.js'
 
 const auth = createAuth({
   issuer: 'https://id.example.com',
   clientId: 'consumer-spa',
   redirectUri: \`\${location.origin}/callback\`,
+  onEvent: inspector.onEvent,
 })
 const router = createRouter({
   history: createWebHistory(),
@@ -375,7 +400,9 @@ createApp(App)
   .mount('#app')
 `,
       'src/App.vue': `<script setup lang="ts">
+import { FlowInspectorPanel } from '@latchkey/devtools/vue'
 import { useAuth } from '@latchkey/vue'
+import { inspector } from './inspector.js'
 
 const { error } = useAuth()
 </script>
@@ -383,7 +410,12 @@ const { error } = useAuth()
 <template>
   <p v-if="error">{{ error.code }}</p>
   <RouterView />
+  <FlowInspectorPanel :inspector="inspector" />
 </template>
+`,
+      'src/inspector.ts': `import { createFlowInspector } from '@latchkey/devtools'
+
+export const inspector = createFlowInspector()
 `,
       'src/HomePage.vue': `<script setup lang="ts">
 import { useAuth } from '@latchkey/vue'
@@ -410,7 +442,7 @@ const code = (error: unknown) => (isAuthError(error) ? error.code : 'unknown')
 </template>
 `,
     },
-    [tarballs.core, tarballs.vue],
+    [tarballs.core, tarballs.vue, tarballs.devtools],
     ['vue', 'vue-router', 'vite', '@vitejs/plugin-vue', 'typescript', 'vue-tsc'],
     pinned,
   )
@@ -419,17 +451,35 @@ const code = (error: unknown) => (isAuthError(error) ? error.code : 'unknown')
     exec(bin(dir, 'vite'), ['build', '--logLevel', 'warn'], { cwd: dir }),
   )
   await expectBundle('vue', dir, 'consumer-spa')
+  await expectNoDevtools('vue', dir)
 }
 
 /** The app's bundle holds the client's configuration, so the package's code is in it. */
 async function expectBundle(consumer, dir, marker) {
-  const assets = join(dir, 'dist', 'assets')
-  const scripts = (await readdir(assets)).filter((file) => file.endsWith('.js'))
-  const code = (
-    await Promise.all(scripts.map((file) => readFile(join(assets, file), 'utf8')))
-  ).join('\n')
+  const code = await bundleText(join(dir, 'dist'))
   if (!code.includes(marker) || !code.includes('latchkey')) {
     throw new Error(`${consumer}: the built bundle does not hold the app and @latchkey code`)
+  }
+}
+
+/** Every script of a Vite build in `outDir`, as one text. */
+async function bundleText(outDir) {
+  const assets = join(outDir, 'assets')
+  const scripts = (await readdir(assets)).filter((file) => file.endsWith('.js'))
+  return (await Promise.all(scripts.map((file) => readFile(join(assets, file), 'utf8')))).join('\n')
+}
+
+// Strings of @latchkey/devtools' panel, which a production build must not hold.
+const DEVTOOLS_MARKERS = ['Flow inspector', 'fi-step', 'latchkey-devtools:flow-inspector']
+
+/** The production build of an app that uses @latchkey/devtools holds none of its panel. */
+async function expectNoDevtools(consumer, dir) {
+  const code = await bundleText(join(dir, 'dist'))
+  const found = DEVTOOLS_MARKERS.filter((marker) => code.includes(marker))
+  if (found.length > 0) {
+    throw new Error(
+      `${consumer}: the production build holds @latchkey/devtools' panel (${found.join(', ')})`,
+    )
   }
 }
 
@@ -530,7 +580,7 @@ console.log('m2m and core work from a Node ESM project')
 
 let failed = false
 try {
-  const [tarballs, pinned] = await step('all', 'pnpm pack (4 packages)', () =>
+  const [tarballs, pinned] = await step('all', `pnpm pack (${PACKAGES.length} packages)`, () =>
     Promise.all([pack(), versions()]),
   )
   const results = await Promise.allSettled([
