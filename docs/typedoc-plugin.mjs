@@ -4,11 +4,17 @@
 //   that entry point does not export: those links are pointed at `@latchkey/core`'s AuthError.
 import { Converter, ReflectionKind } from 'typedoc'
 
-/** @param {string} path TypeDoc's name for an entry point: its path, e.g. `packages/core/src/testing`. */
+/**
+ * @param {string} path TypeDoc's name for an entry point: its path, e.g. `packages/core/src/testing`
+ * (`@latchkey/core/testing`) or `packages/devtools/src/react` (`@latchkey/devtools/react`).
+ */
 function packageName(path) {
-  const match = /^(?:packages\/)?(core|react|vue|m2m)\/src(?:\/(index|testing))?$/.exec(path)
+  const match = /^(?:packages\/)?(core|react|vue|m2m|devtools)\/src(?:\/(\w+))?$/.exec(path)
   if (!match) return path
-  return match[2] === 'testing' ? `@latchkey/${match[1]}/testing` : `@latchkey/${match[1]}`
+  const [, name, entry] = match
+  return entry === undefined || entry === 'index'
+    ? `@latchkey/${name}`
+    : `@latchkey/${name}/${entry}`
 }
 
 /** Every display part of a comment: its summary and its block tags. */
