@@ -1,4 +1,5 @@
 import { defineConfig } from '@playwright/test'
+import type { EngineName } from './e2e/engines/driver.js'
 import { findChromium } from './scripts/browser.mjs'
 
 export const SPA = 'http://localhost:5173'
@@ -7,7 +8,10 @@ export const SPA = 'http://localhost:5173'
 const VUE_APP = 'http://localhost:5175'
 const chromium = findChromium()
 
-export default defineConfig({
+/** e2e/engines.spec.ts runs once per engine; every other spec runs in Chromium. */
+const ENGINES: EngineName[] = ['chromium', 'firefox', 'webkit']
+
+export default defineConfig<object, { engine: EngineName }>({
   testDir: 'e2e',
   // The specs share one authorization server and count its token requests: run them one by one.
   workers: 1,
@@ -23,6 +27,14 @@ export default defineConfig({
     launchOptions: chromium ?? {},
     trace: 'retain-on-failure',
   },
+  projects: [
+    { name: 'chromium', testIgnore: /engines\.spec\.ts/ },
+    ...ENGINES.map((engine) => ({
+      name: `engines-${engine}`,
+      testMatch: /engines\.spec\.ts/,
+      use: { engine },
+    })),
+  ],
   webServer: [
     {
       command: 'node --import tsx playground/dev.ts',
@@ -40,7 +52,9 @@ export default defineConfig({
         LATCHKEY_REFRESH_LEEWAY: '2',
         LATCHKEY_DPOP_NONCE: 'false',
         // The getting-started samples' own origin (e2e/samples.spec.ts).
-        LATCHKEY_EXTRA_ORIGINS: 'http://localhost:5190,http://localhost:5191,http://localhost:5192',
+        // and the engine journeys' harness (e2e/engines.spec.ts).
+        LATCHKEY_EXTRA_ORIGINS:
+          'http://localhost:5190,http://localhost:5191,http://localhost:5192,http://localhost:5193',
       },
     },
     {
