@@ -23,7 +23,9 @@ export function sendRelay(url: URL, relay: 'popup' | 'frame', scopeKey: string):
   const target: Window | null = relay === 'popup' ? window.opener : window.parent
   if (target !== null && target !== window) {
     target.postMessage(message, url.origin)
-  } else {
+  } else if (typeof BroadcastChannel === 'function') {
+    // Without one (Safari before 15.4) a popup that lost its opener cannot answer: the opener's
+    // wait ends with `timeout`.
     const channel = new BroadcastChannel(relayChannel(scopeKey))
     channel.postMessage(message)
     channel.close()

@@ -61,13 +61,17 @@ export interface RelayWait extends RelayExpectation {
  */
 export function receiveRelay(wait: RelayWait): Promise<URL> {
   return new Promise((resolve, reject) => {
-    const channel = new BroadcastChannel(relayChannel(wait.scopeKey))
+    // Browsers without BroadcastChannel (Safari before 15.4) get the answer by postMessage only.
+    const channel =
+      typeof BroadcastChannel === 'function'
+        ? new BroadcastChannel(relayChannel(wait.scopeKey))
+        : null
     const { signal } = wait
     const done = (url: URL | undefined, error?: unknown) => {
       if (url === undefined && error === undefined) return
       window.removeEventListener('message', onMessage)
       signal?.removeEventListener('abort', onAbort)
-      channel.close()
+      channel?.close()
       clearTimeout(timer)
       if (url !== undefined) resolve(url)
       else reject(error)
@@ -75,7 +79,8 @@ export function receiveRelay(wait: RelayWait): Promise<URL> {
     const onMessage = (event: MessageEvent) => done(relayedUrl(event, wait))
     const onAbort = () => done(undefined, signal?.reason)
     window.addEventListener('message', onMessage)
-    channel.onmessage = (event) => done(relayedUrl(event, { ...wait, source: undefined }))
+    if (channel)
+      channel.onmessage = (event) => done(relayedUrl(event, { ...wait, source: undefined }))
     signal?.addEventListener('abort', onAbort)
     const timer = setTimeout(
       () =>
