@@ -24,8 +24,12 @@ if (missing.length > 0) {
   try {
     if (isRoot && existsSync('/usr/bin/apt-get')) {
       const packages = [...new Set(missing.map((name) => findEngine(name).missing?.debian))]
-      // WebKit's MiniBrowser needs a display: xvfb comes with it unless there is one.
-      if (missing.includes('webkit') && !process.env.DISPLAY) packages.push('xvfb')
+      // WebKit's MiniBrowser needs a display: xvfb comes with it unless there is one; and Mesa's
+      // software renderer, which WebKitGTK only recommends (apt-get runs without recommends).
+      if (missing.includes('webkit')) {
+        packages.push('libgl1-mesa-dri')
+        if (!process.env.DISPLAY) packages.push('xvfb')
+      }
       run('apt-get', ['update'])
       run('apt-get', ['install', '-y', '--no-install-recommends', ...new Set(packages)])
     } else {
