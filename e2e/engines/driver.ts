@@ -107,16 +107,26 @@ export async function launchEngine(name: EngineName): Promise<Engine> {
     : webkitGtk()
 }
 
+/** One Tab per page or window handle: the same object each time the engine meets it again. */
+function tabsBy<K>(make: (key: K) => Tab): (key: K) => Tab {
+  const tabs = new Map<K, Tab>()
+  return (key) => {
+    let tab = tabs.get(key)
+    if (tab === undefined) {
+      tab = make(key)
+      tabs.set(key, tab)
+    }
+    return tab
+  }
+}
+
 async function playwrightEngine(
   name: EngineName,
   browser: Awaited<ReturnType<typeof chromium.launch>>,
 ): Promise<Engine> {
   const context = await browser.newContext()
-  const tabs = new Map<Page, Tab>()
-  const wrap = (page: Page): Tab => {
-    const known = tabs.get(page)
-    if (known) return known
-    const tab: Tab = {
+  const wrap = tabsBy(
+    (page: Page): Tab => ({
       goto: async (url) => void (await page.goto(url)),
       url: async () => page.url(),
       click: (selector) => page.click(selector),
@@ -124,10 +134,8 @@ async function playwrightEngine(
       evaluate: (fn, arg) => page.evaluate(fn as (arg: unknown) => never, arg),
       reload: async () => void (await page.reload()),
       close: () => page.close(),
-    }
-    tabs.set(page, tab)
-    return tab
-  }
+    }),
+  )
   return {
     name,
     description: `${name} ${browser.version()} (Playwright)`,
@@ -155,11 +163,8 @@ async function debianFirefox(): Promise<Engine> {
     // Puppeteer turns Firefox's popup blocker off; a user's Firefox has it on.
     extraPrefsFirefox: { 'dom.disable_open_during_load': true },
   })
-  const tabs = new Map<PuppeteerPage, Tab>()
-  const wrap = (page: PuppeteerPage): Tab => {
-    const known = tabs.get(page)
-    if (known) return known
-    const tab: Tab = {
+  const wrap = tabsBy(
+    (page: PuppeteerPage): Tab => ({
       goto: async (url) => void (await page.goto(url)),
       url: async () => page.url(),
       click: (selector) => page.click(selector),
@@ -172,10 +177,8 @@ async function debianFirefox(): Promise<Engine> {
       evaluate: (fn, arg) => page.evaluate(fn as (arg: unknown) => never, arg),
       reload: async () => void (await page.reload()),
       close: () => page.close(),
-    }
-    tabs.set(page, tab)
-    return tab
-  }
+    }),
+  )
   return {
     name: 'firefox',
     description: `${await browser.version()} (Debian firefox-esr, WebDriver BiDi)`,
@@ -266,10 +269,7 @@ async function webkitGtk(): Promise<Engine> {
     const ELEMENT = 'element-6066-11e4-a52e-4f735466cecf'
     // WebDriver talks to one window at a time: each tab switches to its own first.
     let current = await client.getWindowHandle()
-    const tabs = new Map<string, Tab>()
-    const wrap = (handle: string): Tab => {
-      const known = tabs.get(handle)
-      if (known) return known
+    const wrap = tabsBy((handle: string): Tab => {
       const focus = async () => {
         if (current !== handle) {
           await client.switchToWindow(handle)
@@ -322,7 +322,6 @@ async function webkitGtk(): Promise<Engine> {
         close: async () => {
           await focus()
           await client.closeWindow()
-          tabs.delete(handle)
           const left = await client.getWindowHandles()
           if (left[0]) {
             await client.switchToWindow(left[0])
@@ -330,9 +329,8 @@ async function webkitGtk(): Promise<Engine> {
           }
         },
       }
-      tabs.set(handle, tab)
       return tab
-    }
+    })
     let first = true
     return {
       name: 'webkit',
