@@ -7,6 +7,7 @@ import {
   type ApiRequest,
   apiRequests,
   asBackgroundTabs,
+  authorizationParams,
   DPOP_KEY_KEY,
   finishLogin,
   ISSUER,
@@ -42,15 +43,22 @@ async function tokenType(response: Response): Promise<unknown> {
   return ((await response.json()) as { token_type?: unknown }).token_type
 }
 
-/** `dpop_jkt` of every authorization request the page navigates to (`null` when absent). */
-function recordAuthorizationRequests(page: Page): Array<string | null> {
-  const seen: Array<string | null> = []
+/** Every authorization request (`/auth?...`) the page navigates to, as URLs. */
+function recordAuthorizationRequests(page: Page): string[] {
+  const seen: string[] = []
   page.on('request', (request) => {
     const url = new URL(request.url())
-    if (url.origin === ISSUER && url.pathname === '/auth')
-      seen.push(url.searchParams.get('dpop_jkt'))
+    if (url.origin === ISSUER && url.pathname === '/auth') seen.push(url.href)
   })
   return seen
+}
+
+/**
+ * `dpop_jkt` of each authorization request (`null` when absent): in its URL, or, since the
+ * playground offers pushed authorization requests, among the parameters pushed for it.
+ */
+function dpopJkts(urls: string[]): Promise<Array<string | null>> {
+  return Promise.all(urls.map(async (url) => (await authorizationParams(url)).get('dpop_jkt')))
 }
 
 /** Token-endpoint requests after the first `since`: [grant_type, status, had a proof, error]. */
@@ -104,7 +112,7 @@ test('1. sign-in gets DPoP-bound tokens; API calls and the refresh carry proofs'
   ).toEqual([['authorization_code', 200, true, null]])
   const key = await readStoredDpopKey(page)
   expect(key, 'the SDK stored its DPoP key pair').toBeDefined()
-  expect(authorizations).toEqual([key?.thumbprint])
+  expect(await dpopJkts(authorizations)).toEqual([key?.thumbprint])
   await expect(page.getByTestId('token-binding')).toHaveText('DPoP-bound')
   expect(await page.evaluate(() => window.latchkey.getState().dpop)).toBe(true)
 
@@ -289,7 +297,7 @@ async function fiveTabsSignInAtOnce(fresh: BrowserContext): Promise<void> {
   const observer = await blankSpaPage(fresh)
   const stored = await readStoredDpopKey(observer)
   expect(stored?.keyNames, 'one key pair in IndexedDB').toEqual([DPOP_KEY_KEY])
-  expect(authorizations.flat()).toEqual(Array(5).fill(stored?.thumbprint))
+  expect(await dpopJkts(authorizations.flat())).toEqual(Array(5).fill(stored?.thumbprint))
   // Every tab's code exchange proves possession of that key.
   const login = `tabs-${Date.now()}`
   for (const tab of tabs) {
@@ -310,7 +318,7 @@ test('6. against a server without DPoP, sign-in falls back to Bearer and memory'
   await signIn(page, `bearer-${Date.now()}`)
 
   expect(await tokenType(await codeExchange)).toMatch(/^bearer$/i)
-  expect(authorizations).toEqual([null])
+  expect(await dpopJkts(authorizations)).toEqual([null])
   expect(
     (await tokenRequestsSince(before)).filter(([grant]) => grant === 'authorization_code'),
   ).toEqual([['authorization_code', 200, false, null]])

@@ -25,6 +25,8 @@ export interface AuthServerConfig {
   advertiseDpop: boolean
   /** The server's HTML pages send `Cross-Origin-Opener-Policy: same-origin`. */
   coop: boolean
+  /** The SPA client must push its authorization requests (RFC 9126), and the metadata says so. */
+  requirePar: boolean
 }
 
 /** The demo API's runtime settings (`/__playground/config` on the API). */
@@ -39,6 +41,7 @@ const DEFAULT_AUTH_SERVER_CONFIG: AuthServerConfig = {
   dpopNonce: false,
   advertiseDpop: true,
   coop: false,
+  requirePar: false,
 }
 const DEFAULT_API_CONFIG: ApiConfig = { dpopNonce: false }
 
@@ -88,6 +91,42 @@ interface TokenRequest {
   /** The OAuth `error` of an error response, e.g. `use_dpop_nonce`. */
   error?: string
   at: number
+}
+
+/** One request to the pushed authorization request endpoint (RFC 9126), as the server saw it. */
+export interface ParRequest {
+  client_id: string | null
+  status: number
+  /** The request carried a `DPoP` proof header (RFC 9449 section 10.1). */
+  dpop: boolean
+  /** The authorization request's parameters, as pushed. */
+  params: Record<string, string>
+  /** What a successful push answered. */
+  request_uri?: string
+  /** The OAuth `error` of an error response. */
+  error?: string
+  at: number
+}
+
+/** Every pushed authorization request the authorization server has received since it started. */
+export async function parRequests(): Promise<ParRequest[]> {
+  const response = await fetch(`${ISSUER}/__playground/stats`)
+  expect(response.status).toBe(200)
+  return ((await response.json()) as { parRequests: ParRequest[] }).parRequests
+}
+
+/**
+ * The parameters of the authorization request that a navigation to `url` (`/auth?...`) makes:
+ * its query, or, when it carries a `request_uri` (a pushed request, RFC 9126), the parameters
+ * pushed for it.
+ */
+export async function authorizationParams(url: string | URL): Promise<URLSearchParams> {
+  const query = new URL(url).searchParams
+  const requestUri = query.get('request_uri')
+  if (requestUri === null) return query
+  const pushed = (await parRequests()).find((request) => request.request_uri === requestUri)
+  expect(pushed, `the server recorded the push of ${requestUri}`).toBeDefined()
+  return new URLSearchParams(pushed?.params)
 }
 
 /** Every request the authorization server's token endpoint has received since it started. */

@@ -4,6 +4,7 @@
 import { type BrowserContext, expect, type Page, type Request, test } from '@playwright/test'
 import {
   API,
+  authorizationParams,
   CLIENT_ID,
   ISSUER,
   readStoredDpopKey,
@@ -118,8 +119,9 @@ for (const binding of ['DPoP', 'Bearer'] as const) {
     ])
     expect(traffic.tokenFromPopup, 'the popup itself exchanged nothing').toEqual([false])
     expect(traffic.authorizations).toHaveLength(1)
-    const [authorization] = traffic.authorizations
-    expect(authorization?.searchParams.get('redirect_uri')).toBe(`${SPA}/callback`)
+    // Its parameters: pushed (RFC 9126, which the playground offers) or in its URL.
+    const authorization = await authorizationParams(traffic.authorizations[0] as URL)
+    expect(authorization.get('redirect_uri')).toBe(`${SPA}/callback`)
 
     const dpop = binding === 'DPoP'
     expect(await page.evaluate(() => window.latchkey.getState().dpop)).toBe(dpop)
@@ -128,9 +130,9 @@ for (const binding of ['DPoP', 'Bearer'] as const) {
       // The popup's authorization request bound the code to this page's key (RFC 9449 section 10).
       const key = await readStoredDpopKey(page)
       expect(key, 'the SDK stored its DPoP key pair').toBeDefined()
-      expect(authorization?.searchParams.get('dpop_jkt')).toBe(key?.thumbprint)
+      expect(authorization.get('dpop_jkt')).toBe(key?.thumbprint)
     } else {
-      expect(authorization?.searchParams.has('dpop_jkt')).toBe(false)
+      expect(authorization.has('dpop_jkt')).toBe(false)
       expect(await readStoredSession(page), 'a Bearer session is not persisted').toBeUndefined()
     }
 
@@ -429,7 +431,7 @@ test('forged relay messages from another origin or another window are ignored', 
   })
 
   const popup = await openPopup(page)
-  const state = traffic.authorizations[0]?.searchParams.get('state')
+  const state = (await authorizationParams(traffic.authorizations[0] as URL)).get('state')
   expect(state, 'the popup sent an authorization request with a state').toBeTruthy()
   const bogusCode = `bogus-code-${Date.now()}`
   const forged = {

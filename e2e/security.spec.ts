@@ -2,6 +2,7 @@
 // reuse, and what logout leaves behind. The hostile-server half is e2e/hostile.spec.ts.
 import { expect, test } from '@playwright/test'
 import {
+  authorizationParams,
   ISSUER,
   readStoredSession,
   refreshTokenRequests,
@@ -17,7 +18,8 @@ test('7. a hostile error_description is shown as text by the playground, never a
 }) => {
   const authorize = page.waitForRequest((request) => request.url().startsWith(`${ISSUER}/auth?`))
   await startLogin(page)
-  const state = new URL((await authorize).url()).searchParams.get('state') as string
+  // In the URL, or pushed (RFC 9126, which the playground offers).
+  const state = (await authorizationParams((await authorize).url())).get('state') as string
   const hostile = '<img src=x onerror="window.pwned=1"><script>window.pwned=2</script>'
   const callback = new URL(`${SPA}/callback`)
   callback.search = new URLSearchParams({

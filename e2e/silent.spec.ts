@@ -5,6 +5,7 @@
 import { type BrowserContext, expect, type Page, test } from '@playwright/test'
 import {
   API,
+  authorizationParams,
   finishLogin,
   ISSUER,
   readStoredSession,
@@ -35,9 +36,22 @@ async function tokenRequestsSince(since: number) {
 
 /** One authorization request (`/auth`) any page of the context made. */
 interface Authorization {
-  prompt: string | null
+  url: string
   /** Made by the page's top-level frame (a visible navigation) rather than a frame inside it. */
   topLevel: boolean
+}
+
+/**
+ * Each request's `prompt` (in its URL, or pushed: the playground offers pushed authorization
+ * requests, RFC 9126) and where it was made.
+ */
+function prompts(authorizations: Authorization[]) {
+  return Promise.all(
+    authorizations.map(async ({ url, topLevel }) => ({
+      prompt: (await authorizationParams(url)).get('prompt'),
+      topLevel,
+    })),
+  )
 }
 
 /** Records the authorization requests and the frames attached to `page` from now on. */
@@ -47,10 +61,7 @@ function watchSilentSignIn(context: BrowserContext, page: Page) {
   context.on('request', (request) => {
     const url = new URL(request.url())
     if (url.origin === ISSUER && url.pathname === '/auth') {
-      authorizations.push({
-        prompt: url.searchParams.get('prompt'),
-        topLevel: request.frame() === page.mainFrame(),
-      })
+      authorizations.push({ url: url.href, topLevel: request.frame() === page.mainFrame() })
     }
   })
   page.on('frameattached', (frame) => framesAttached.push(frame.name() || 'unnamed frame'))
@@ -162,7 +173,7 @@ test('a Bearer session comes back after a reload: no visible navigation, one tok
   expect(page.url()).toBe(`${SPA}/`)
   // The status went from loading straight to signed in, never through signed out or an error.
   expect(await statusHistory(page)).toEqual(['loading', 'authenticated'])
-  expect(authorizations).toEqual([{ prompt: 'none', topLevel: false }])
+  expect(await prompts(authorizations)).toEqual([{ prompt: 'none', topLevel: false }])
   expect(await tokenRequestsSince(before)).toEqual([['authorization_code', 200, false]])
   expect(framesAttached, 'one hidden iframe').toHaveLength(1)
   await expect.poll(() => page.frames().length, { message: 'the iframe is removed' }).toBe(1)
@@ -248,7 +259,7 @@ test('loginSilently() signs in again out of sight while the server has a session
   await expect(page.getByTestId('user-sub')).toHaveText(user)
   await expect(page.getByTestId('restored-silently')).toBeVisible()
   expect(await page.evaluate(() => window.latchkey.getState().silent)).toBe(true)
-  expect(authorizations).toEqual([{ prompt: 'none', topLevel: false }])
+  expect(await prompts(authorizations)).toEqual([{ prompt: 'none', topLevel: false }])
   expect(await tokenRequestsSince(before)).toEqual([['authorization_code', 200, false]])
   expect(framesAttached).toHaveLength(1)
   await expect.poll(() => page.frames().length, { message: 'the iframe is removed' }).toBe(1)
@@ -277,7 +288,7 @@ test('prompt=none refused by the server settles quietly to signed out', async ({
   expect(await statusHistory(page)).toEqual(['loading', 'unauthenticated'])
   expect(await page.evaluate(() => window.latchkey.getState().error)).toBeNull()
   // It did try, once, out of sight.
-  expect(authorizations).toEqual([{ prompt: 'none', topLevel: false }])
+  expect(await prompts(authorizations)).toEqual([{ prompt: 'none', topLevel: false }])
   expect(framesAttached).toHaveLength(1)
   expect(navigations).toEqual([`${SPA}/`])
   await expect.poll(() => page.frames().length, { message: 'the iframe is removed' }).toBe(1)
@@ -400,7 +411,7 @@ test("the iframe's callback page starts no login of its own, even when the app a
   await expect(page.getByTestId('status')).toHaveText('authenticated')
   await page.waitForTimeout(500)
 
-  expect(authorizations, 'only the prompt=none request, in the iframe').toEqual([
+  expect(await prompts(authorizations), 'only the prompt=none request, in the iframe').toEqual([
     { prompt: 'none', topLevel: false },
   ])
 })

@@ -20,6 +20,9 @@
 //   LATCHKEY_DPOP_NONCE  `false` stops the embedded server from demanding DPoP nonces (on)
 //   LATCHKEY_DPOP       `false` runs the embedded server without advertising DPoP (on): the SPA then
 //                       gets Bearer tokens, kept in memory and restored after a reload by silent sign-in
+//   LATCHKEY_REQUIRE_PAR  `true` makes the embedded server require pushed authorization requests
+//                       (RFC 9126) of the SPA client and say so in its metadata (off; they are always
+//                       offered); POST {"requirePar": true} to its /__playground/config switches it
 //   LATCHKEY_STORAGE    the SPA's `storage` option: auto (default), indexeddb or memory
 //   LATCHKEY_REFRESH_LEEWAY  seconds before expiry at which the SPA refreshes (60); e2e uses 2
 //   LATCHKEY_AUTO_REFRESH  `false` turns off the SPA's proactive refresh timer (on)
@@ -108,6 +111,8 @@ async function main(): Promise<void> {
         // Most servers have no DPoP: with it off the SPA runs on Bearer tokens, which it keeps in
         // memory only, so a reload shows the silent sign-in that brings the session back.
         advertiseDpop: env.LATCHKEY_DPOP !== 'false',
+        // Pushed authorization requests are always offered; this makes them required.
+        requirePar: env.LATCHKEY_REQUIRE_PAR === 'true',
       }),
     )
     running.push(authServer)

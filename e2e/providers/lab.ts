@@ -229,6 +229,11 @@ export async function startProvider(definition: ProviderDefinition): Promise<Run
         : undefined,
     features: {
       devInteractions: { enabled: true },
+      // oidc-provider offers pushed authorization requests (RFC 9126) unless told otherwise, and
+      // Latchkey pushes wherever they are offered: off here, as Google, Cognito, Entra ID and
+      // Auth0 (but for its Highly Regulated Identity add-on) offer none. e2e/par.spec.ts runs
+      // them against the playground.
+      pushedAuthorizationRequests: { enabled: false },
       dPoP: {
         enabled: true,
         nonceSecret: randomBytes(32),

@@ -44,6 +44,14 @@ export interface AuthServerOptions {
    * @default false
    */
   coop?: boolean
+  /**
+   * Require pushed authorization requests (RFC 9126) of the SPA client: its metadata says
+   * `require_pushed_authorization_requests`, and an authorization request that was not pushed is
+   * refused (`invalid_request`). Pushed requests are always accepted and advertised.
+   * `POST /__playground/config` switches it at runtime.
+   * @default false
+   */
+  requirePar?: boolean
 }
 
 /** The runtime-adjustable settings served by `GET` / `POST /__playground/config`. */
@@ -63,6 +71,11 @@ export interface PlaygroundConfig {
   advertiseDpop: boolean
   /** Whether the server's HTML pages carry `Cross-Origin-Opener-Policy: same-origin`. */
   coop: boolean
+  /**
+   * Whether the SPA client must push its authorization requests (RFC 9126), which the discovery
+   * document then says (`require_pushed_authorization_requests`).
+   */
+  requirePar: boolean
 }
 
 /** One POST to the token endpoint, as reported by `GET /__playground/stats`. */
@@ -72,6 +85,24 @@ export interface TokenRequestRecord {
   /** Whether the request carried a `DPoP` proof header. */
   dpop: boolean
   /** The OAuth `error` code of an error response, e.g. `use_dpop_nonce`. */
+  error?: string
+  at: number
+}
+
+/** One POST to the pushed authorization request endpoint, as `GET /__playground/stats` lists it. */
+export interface ParRequestRecord {
+  client_id: string | null
+  status: number
+  /** Whether the request carried a `DPoP` proof header (RFC 9449 section 10.1). */
+  dpop: boolean
+  /**
+   * The parameters pushed (the authorization request: `state`, `code_challenge`, `dpop_jkt`, ...;
+   * a public client's, so no secret), for tests that check what the `request_uri` stands for.
+   */
+  params: Record<string, string>
+  /** The `request_uri` of a successful response. */
+  request_uri?: string
+  /** The OAuth `error` code of an error response. */
   error?: string
   at: number
 }
@@ -97,7 +128,8 @@ export interface AuthServer extends RunningServer {
  * clients' tokens {@link SERVICE_SCOPE}; both are JWTs (RFC 9068) with the API as `aud`.
  *
  * Besides the provider's own routes it serves test hooks: `GET /__playground/stats` lists every
- * token-endpoint request so tests can count refreshes, and `GET` / `POST /__playground/config`
+ * token-endpoint request so tests can count refreshes (and every pushed authorization request),
+ * and `GET` / `POST /__playground/config`
  * reads and changes {@link PlaygroundConfig} (POST a JSON object with the keys to change, e.g.
  * `{ "accessTokenTtl": 4 }` or `{ "dpopNonce": true }`; the answer is the whole config, or 400
  * when a value is invalid). DPoP (RFC 9449) is on: a token request with a proof gets DPoP-bound
@@ -115,8 +147,10 @@ export async function startAuthServer(options: AuthServerOptions): Promise<AuthS
     dpopNonce: options.dpopNonce ?? false,
     advertiseDpop: options.advertiseDpop ?? true,
     coop: options.coop ?? false,
+    requirePar: options.requirePar ?? false,
   }
   const tokenRequests: TokenRequestRecord[] = []
+  const parRequests: ParRequestRecord[] = []
   const serviceKey = await serviceClientKey()
   const serviceClientIds = new Set<string>(Object.values(SERVICE_CLIENTS))
   const service = (method: keyof typeof SERVICE_CLIENTS) => ({
@@ -201,6 +235,9 @@ export async function startAuthServer(options: AuthServerOptions): Promise<AuthS
         requireNonce: () => config.dpopNonce,
         allowReplay: false,
       },
+      // RFC 9126, advertised (pushed_authorization_request_endpoint); `requirePar` requires it of
+      // the SPA client at runtime.
+      pushedAuthorizationRequests: { enabled: true, requirePushedAuthorizationRequests: false },
       revocation: { enabled: true },
       clientCredentials: { enabled: true },
       rpInitiatedLogout: { enabled: true },
@@ -225,6 +262,15 @@ export async function startAuthServer(options: AuthServerOptions): Promise<AuthS
   }
 
   const provider = new Provider(issuer, configuration)
+  // oidc-provider's own check refuses an authorization request that was not pushed when the
+  // client's `require_pushed_authorization_requests` is set; the static client it has loaded is
+  // given the setting, so switching it needs no restart.
+  const applyRequirePar = async () => {
+    const client = await provider.Client.find(SPA_CLIENT_ID)
+    // Read-only in oidc-provider's types; a plain property of the client object it keeps.
+    if (client) Object.assign(client, { requirePushedAuthorizationRequests: config.requirePar })
+  }
+  await applyRequirePar()
 
   provider.use(async (ctx, next) => {
     await next()
@@ -232,6 +278,26 @@ export async function startAuthServer(options: AuthServerOptions): Promise<AuthS
     if (!config.advertiseDpop && ctx.oidc?.route === 'discovery' && isRecord(ctx.body)) {
       const { dpop_signing_alg_values_supported: _, ...metadata } = ctx.body
       ctx.body = metadata
+    }
+    if (config.requirePar && ctx.oidc?.route === 'discovery' && isRecord(ctx.body)) {
+      ctx.body = { ...ctx.body, require_pushed_authorization_requests: true }
+    }
+    if (ctx.oidc?.route === 'pushed_authorization_request' && ctx.method === 'POST') {
+      const params = (ctx.oidc.body ?? {}) as Record<string, unknown>
+      const body = isRecord(ctx.body) ? ctx.body : {}
+      parRequests.push({
+        client_id: typeof params.client_id === 'string' ? params.client_id : null,
+        status: ctx.status,
+        dpop: ctx.get('DPoP') !== '',
+        params: Object.fromEntries(
+          Object.entries(params).filter((entry): entry is [string, string] => {
+            return typeof entry[1] === 'string'
+          }),
+        ),
+        ...(typeof body.request_uri === 'string' ? { request_uri: body.request_uri } : {}),
+        ...(ctx.status >= 400 && typeof body.error === 'string' ? { error: body.error } : {}),
+        at: Date.now(),
+      })
     }
     if (ctx.oidc?.route === 'token' && ctx.method === 'POST') {
       const grantType = ctx.oidc.params?.grant_type ?? ctx.oidc.body?.grant_type
@@ -258,7 +324,7 @@ export async function startAuthServer(options: AuthServerOptions): Promise<AuthS
     const path = url.pathname
     if (path.startsWith('/__playground/')) {
       if (req.method === 'GET' && path === '/__playground/stats') {
-        sendJson(res, 200, { tokenRequests })
+        sendJson(res, 200, { tokenRequests, parRequests })
       } else if (req.method === 'POST' && path === '/__playground/refresh-token') {
         // Whether the server still honours a refresh token: tests check revocation with it, since
         // a DPoP-bound token cannot be tried from outside the browser that holds its key.
@@ -277,11 +343,14 @@ export async function startAuthServer(options: AuthServerOptions): Promise<AuthS
         sendJson(res, 200, config)
       } else if (req.method === 'POST' && path === '/__playground/config') {
         readJson(req).then(
-          (body) => {
+          async (body) => {
             const problem = updateConfig(config, body)
             if (problem)
               sendJson(res, 400, { error: 'invalid_request', error_description: problem })
-            else sendJson(res, 200, config)
+            else {
+              await applyRequirePar()
+              sendJson(res, 200, config)
+            }
           },
           () =>
             sendJson(res, 400, { error: 'invalid_request', error_description: 'body is not JSON' }),
@@ -303,7 +372,10 @@ function updateConfig(config: PlaygroundConfig, body: unknown): string | undefin
   if (typeof body !== 'object' || body === null || Array.isArray(body)) {
     return 'body must be a JSON object'
   }
-  const { accessTokenTtl, dpopNonce, advertiseDpop, coop } = body as Record<string, unknown>
+  const { accessTokenTtl, dpopNonce, advertiseDpop, coop, requirePar } = body as Record<
+    string,
+    unknown
+  >
   if (dpopNonce !== undefined && typeof dpopNonce !== 'boolean') {
     return 'dpopNonce must be true or false'
   }
@@ -311,6 +383,9 @@ function updateConfig(config: PlaygroundConfig, body: unknown): string | undefin
     return 'advertiseDpop must be true or false'
   }
   if (coop !== undefined && typeof coop !== 'boolean') return 'coop must be true or false'
+  if (requirePar !== undefined && typeof requirePar !== 'boolean') {
+    return 'requirePar must be true or false'
+  }
   if (accessTokenTtl !== undefined) {
     // oidc-provider requires a positive safe integer number of seconds.
     if (
@@ -325,6 +400,7 @@ function updateConfig(config: PlaygroundConfig, body: unknown): string | undefin
   if (dpopNonce !== undefined) config.dpopNonce = dpopNonce
   if (advertiseDpop !== undefined) config.advertiseDpop = advertiseDpop
   if (coop !== undefined) config.coop = coop
+  if (requirePar !== undefined) config.requirePar = requirePar
   return undefined
 }
 

@@ -9,6 +9,8 @@ const PHASES: Record<AuthEventStep, Phase> = {
   discovery_request: 'discovery',
   discovery_response: 'discovery',
   pkce: 'authorization',
+  par_request: 'authorization',
+  par_response: 'authorization',
   authorize: 'authorization',
   server_sign_in: 'authorization',
   callback: 'authorization',

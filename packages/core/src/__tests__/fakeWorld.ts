@@ -44,6 +44,13 @@ export interface WorldOptions {
   issuerPath?: string
   /** Whether the server sends RFC 9207's `iss` with its responses, and says so (true by default). */
   issParameter?: boolean
+  /**
+   * Pushed authorization requests (RFC 9126): `'advertised'` names the endpoint (`/par`) in the
+   * metadata, `'required'` also says `require_pushed_authorization_requests`, and
+   * `'required-without-endpoint'` says that alone. The endpoint demands a DPoP nonce with
+   * `tokenNonce`, as the token endpoint does.
+   */
+  par?: 'advertised' | 'required' | 'required-without-endpoint'
 }
 
 /** What the next token response does: a status, a JSON OAuth error, or 'network' (fetch rejects). */
@@ -95,6 +102,34 @@ export function fakeWorld(options: WorldOptions = {}) {
   const revoked: string[] = []
   /** What the next token responses do: 'ok', a status, or 'network' (fetch rejects). */
   const faults: Fault[] = []
+  /** Requests pushed to `/par` (RFC 9126), with their DPoP proofs, and what it answered. */
+  const pushed: Array<{ params: URLSearchParams; proof: SeenProof | undefined; status: number }> =
+    []
+  /** What the next pushed authorization responses are, instead of a `request_uri`. */
+  const parAnswers: Array<() => Response> = []
+  /** The parameters of the authorization request `url` stands for: its own, or the pushed ones. */
+  const authorizationParams = (url: URL): URLSearchParams => {
+    const requestUri = url.searchParams.get('request_uri')
+    if (requestUri === null) return url.searchParams
+    const index = Number(requestUri.split(':').at(-1))
+    return pushed[index]?.params ?? new URLSearchParams()
+  }
+  function pushedResponse(body: URLSearchParams, headers: Headers): Response {
+    const proof = readProof(headers)
+    const answer =
+      proof !== undefined && options.tokenNonce && proof.nonce !== 'server-nonce'
+        ? Response.json(
+            { error: 'use_dpop_nonce', error_description: 'nonce required' },
+            { status: 400, headers: { 'dpop-nonce': 'server-nonce' } },
+          )
+        : (parAnswers.shift()?.() ??
+          Response.json(
+            { request_uri: `urn:ietf:params:oauth:request_uri:${pushed.length}`, expires_in: 60 },
+            { status: 201 },
+          ))
+    pushed.push({ params: body, proof, status: answer.status })
+    return answer
+  }
   /** Token requests wait for these, one each, before they are answered. */
   const holds: Array<Promise<unknown>> = []
   let validRefreshTokens = new Set<string>()
@@ -197,7 +232,15 @@ export function fakeWorld(options: WorldOptions = {}) {
               : { end_session_endpoint: `${ISSUER}/session/end` }),
             authorization_response_iss_parameter_supported: options.issParameter !== false,
             ...(options.dpop ? { dpop_signing_alg_values_supported: ['ES256', 'EdDSA'] } : {}),
+            ...(options.par === 'advertised' || options.par === 'required'
+              ? { pushed_authorization_request_endpoint: `${ISSUER}/par` }
+              : {}),
+            ...(options.par?.startsWith('required')
+              ? { require_pushed_authorization_requests: true }
+              : {}),
           })
+        case '/par':
+          return pushedResponse(body, new Headers(init?.headers))
         case '/token':
           return tokenResponse(body, new Headers(init?.headers))
         case '/revoke':
@@ -247,7 +290,7 @@ export function fakeWorld(options: WorldOptions = {}) {
       currentUrl: () => new URL(location.href),
       navigate: (url) => {
         navigations.push(url)
-        lastNonce = new URL(url).searchParams.get('nonce') ?? undefined
+        lastNonce = authorizationParams(new URL(url)).get('nonce') ?? undefined
       },
       replaceUrl: (url) => {
         replaced.push(url)
@@ -305,7 +348,7 @@ export function fakeWorld(options: WorldOptions = {}) {
         const request = new URL(navigations.at(-1) as string)
         const params = new URLSearchParams({
           code: 'the-code',
-          state: request.searchParams.get('state') as string,
+          state: authorizationParams(request).get('state') as string,
           ...(options.issParameter === false ? {} : { iss: ISSUER }),
           ...extra,
         })
@@ -329,6 +372,9 @@ export function fakeWorld(options: WorldOptions = {}) {
     },
     tokenRequests,
     tokenProofs,
+    pushed,
+    parAnswers,
+    authorizationParams,
     revocationProofs,
     refreshRequests: () =>
       tokenRequests.filter((body) => body.get('grant_type') === 'refresh_token'),

@@ -164,6 +164,19 @@ export interface AuthConfig {
    * @default 4000
    */
   restoreTimeoutMs?: number
+  /**
+   * Pushed authorization requests (RFC 9126): the sign-in's parameters are POSTed to the server's
+   * `pushed_authorization_request_endpoint` first (with a DPoP proof when the session is
+   * DPoP-bound), and the browser goes to the authorization endpoint with `client_id` and the
+   * `request_uri` it answered alone: nothing in the address bar or the history reveals them.
+   * `'auto'` pushes when the metadata names the endpoint, and whenever the server says
+   * `require_pushed_authorization_requests`; `true` requires it (sign-in fails with
+   * `config_invalid` against a server without the endpoint); `false` never pushes (sign-in fails
+   * with `config_invalid` against a server whose metadata requires it). Checked at sign-in.
+   * @default 'auto'
+   * @see {@link https://www.rfc-editor.org/rfc/rfc9126 | RFC 9126}
+   */
+  par?: 'auto' | boolean
 }
 
 /** The validated configuration with defaults applied. */
@@ -175,6 +188,7 @@ export interface ResolvedConfig
     | 'logoutParams'
     | 'logoutReturnToParam'
     | 'multiTenant'
+    | 'par'
   > {
   issuer: URL
   clientId: string
@@ -221,6 +235,7 @@ const KNOWN_OPTIONS = new Set([
   'logoutParams',
   'multiTenant',
   'restoreTimeoutMs',
+  'par',
 ])
 
 // Names under which a confidential client's credentials tend to be passed by mistake.
@@ -363,8 +378,9 @@ export function resolveConfig(config: AuthConfig): ResolvedConfig {
 
   return {
     // What only some providers need (`authorizationParams`, `endSessionEndpoint`, `logoutParams`,
-    // `logoutReturnToParam`, `multiTenant`) goes on as given: the code loaded on demand that uses
-    // it checks it (`config_invalid`), so that it weighs nothing on the other apps' first load.
+    // `logoutReturnToParam`, `multiTenant`, `par`) goes on as given: the code loaded on demand
+    // that uses it checks it (`config_invalid`), so that it weighs nothing on the other apps'
+    // first load.
     ...config,
     issuer,
     clientId: config.clientId,

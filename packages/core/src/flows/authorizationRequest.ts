@@ -6,6 +6,7 @@ import type { LoginOptions } from '../first/auth.js'
 import type { ProtocolContext } from '../protocol/context.js'
 import type { BoundKey } from '../protocol/dpop.js'
 import { AUTHORIZATION_PARAMS, checkMaxAge, mergeParams } from './extraParams.js'
+import { pushAuthorizationRequest, usePar } from './pushedAuthorization.js'
 import { sanitizeReturnTo } from './returnTo.js'
 import { type Transaction, transactionsOf } from './transaction.js'
 
@@ -16,12 +17,15 @@ export interface AuthorizationRequest {
 }
 
 /**
- * Checks the options, stores a one-time transaction and builds the authorization URL.
+ * Checks the options, stores a one-time transaction and builds the authorization URL; with a
+ * pushed authorization request (the `par` option), pushes the request first and builds the URL
+ * with `client_id` and `request_uri` alone.
  * @param relay how the response comes back when not by a redirect of this page: through a popup
  *   or an iframe, whose callback page hands it to this page.
  * @throws {@link AuthError} `invalid_argument` (bad options or `params`), `config_invalid` (bad
- *   `authorizationParams`, or `dpop: true` against a server without DPoP), `storage_unavailable`,
- *   and what discovery throws.
+ *   `authorizationParams`, `dpop: true` against a server without DPoP, a `par` the server cannot
+ *   follow), `authorization_denied` (the pushed request refused), `storage_unavailable`, and what
+ *   discovery throws.
  */
 export async function startAuthorization(
   ctx: ProtocolContext,
@@ -51,6 +55,7 @@ export async function startAuthorization(
   )
 
   const as = await ctx.discover()
+  const pushed = usePar(ctx, as)
   const dpop = await dpopForNewSession(ctx, as)
   const codeVerifier = oauth.generateRandomCodeVerifier()
   const state = oauth.generateRandomState()
@@ -79,8 +84,7 @@ export async function startAuthorization(
     )
   }
 
-  const url = new URL(as.authorization_endpoint as string)
-  const params = url.searchParams
+  const params = new URLSearchParams()
   params.set('client_id', cfg.clientId)
   params.set('redirect_uri', cfg.redirectUri)
   params.set('response_type', 'code')
@@ -102,13 +106,30 @@ export async function startAuthorization(
   // Binds the authorization code to this key (RFC 9449 section 10). A key that IndexedDB refused
   // lives in this page only: a redirect's callback page will have another, so its code stays
   // unbound; a popup or iframe hands the code back to this page, which has the key.
-  if (dpop !== undefined && (ctx.keys.persistent || relay !== undefined)) {
-    params.set('dpop_jkt', dpop.jkt)
-  }
+  const bound = dpop !== undefined && (ctx.keys.persistent || relay !== undefined)
+  if (bound) params.set('dpop_jkt', dpop.jkt)
   if (options.prompt !== undefined) params.set('prompt', options.prompt)
   if (options.loginHint !== undefined) params.set('login_hint', options.loginHint)
   if (maxAge !== undefined) params.set('max_age', String(maxAge))
   for (const [name, value] of Object.entries(extra)) params.set(name, value)
+  const url = new URL(as.authorization_endpoint as string)
+  // Pushed (RFC 9126), the request's parameters go in a POST, with a proof from the key the code
+  // is bound to (RFC 9449 section 10.1); the browser takes only the reference to them.
+  let query = params
+  if (pushed) {
+    const requestUri = await pushAuthorizationRequest(
+      ctx,
+      as,
+      params,
+      bound ? dpop.handle : undefined,
+    ).catch(async (error: unknown) => {
+      // No response will come for this transaction.
+      await transactions.take(state, 0).catch(() => undefined)
+      throw error
+    })
+    query = new URLSearchParams({ client_id: cfg.clientId, request_uri: requestUri })
+  }
+  for (const [name, value] of query) url.searchParams.set(name, value)
   ctx.emit?.({
     step: 'authorize',
     via: relay === undefined ? 'redirect' : relay === 'popup' ? 'popup' : 'iframe',

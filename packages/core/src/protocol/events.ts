@@ -5,7 +5,8 @@
 
 /**
  * The steps an {@link AuthEvent} reports, in the order a sign-in meets them: discovery, the
- * authorization request (`pkce`, `authorize`, `server_sign_in`, `callback`), the code exchange
+ * authorization request (`pkce`, with a pushed authorization request `par_request` and
+ * `par_response` (RFC 9126), `authorize`, `server_sign_in`, `callback`), the code exchange
  * (`token_request`, `token_response`, `tokens_validated`), API calls (`api_request`,
  * `api_response`); later a refresh (`token_request` with `grant_type=refresh_token`), a silent or
  * popup sign-in (`authorize` in an iframe or popup) and a logout (`revocation_request`,
@@ -17,6 +18,8 @@ export type AuthEventStep =
   | 'discovery_request'
   | 'discovery_response'
   | 'pkce'
+  | 'par_request'
+  | 'par_response'
   | 'authorize'
   | 'server_sign_in'
   | 'callback'
@@ -110,6 +113,8 @@ const METADATA = [
   'end_session_endpoint',
   'code_challenge_methods_supported',
   'dpop_signing_alg_values_supported',
+  'pushed_authorization_request_endpoint',
+  'require_pushed_authorization_requests',
 ]
 
 /** `eyJhbG…x9Qk`: enough to tell two values apart, too little to use one. */
@@ -213,8 +218,16 @@ function titleOf(event: FlowEvent): string {
         : `Discovery answered ${status ?? 'nothing'}`
     case 'pkce':
       return 'Verifier and challenge created (PKCE)'
+    case 'par_request':
+      return 'Authorization request pushed to the server (PAR)'
+    case 'par_response':
+      return status === 201
+        ? 'Request URI received: the browser takes only it to the server'
+        : `PAR endpoint answered ${status ?? 'nothing'}${params.error === undefined ? '' : `: ${params.error}`}`
     case 'authorize':
-      return VIA[event.via ?? 'redirect']
+      return params.request_uri === undefined
+        ? VIA[event.via ?? 'redirect']
+        : `${VIA[event.via ?? 'redirect']}: request_uri of the pushed request`
     case 'server_sign_in':
       return 'User signs in at the authorization server'
     case 'callback':
@@ -246,7 +259,7 @@ function titleOf(event: FlowEvent): string {
   }
 }
 
-type Kind = 'discovery' | 'token' | 'revocation' | 'api'
+type Kind = 'discovery' | 'par' | 'token' | 'revocation' | 'api'
 
 /** The inspector of one client: its `fetch` reports requests, `emit` the flows' other steps. */
 export interface Inspector {
@@ -281,6 +294,8 @@ export function inspector(
 ): Inspector {
   // The server's endpoints (token, revocation, ...), from the discovery responses seen.
   const endpoints = new Set<string>()
+  // The pushed authorization request endpoint (RFC 9126), whose form has no field to tell it by.
+  let parEndpoint: string | undefined
 
   function report(event: FlowEvent): void {
     try {
@@ -317,11 +332,13 @@ export function inspector(
       new URL(url).pathname,
     )
       ? 'discovery'
-      : form?.has('grant_type')
-        ? 'token'
-        : form?.has('token')
-          ? 'revocation'
-          : 'api'
+      : form !== undefined && endpointOf(url) === parEndpoint
+        ? 'par'
+        : form?.has('grant_type')
+          ? 'token'
+          : form?.has('token')
+            ? 'revocation'
+            : 'api'
     const sent = collect(
       [...headers].filter(([name]) => name === 'authorization' || name === 'dpop'),
       collect(form ?? []),
@@ -343,6 +360,7 @@ export function inspector(
         if (key.endsWith('_endpoint') && typeof value === 'string') {
           try {
             endpoints.add(endpointOf(value))
+            if (key === 'pushed_authorization_request_endpoint') parEndpoint = endpointOf(value)
           } catch {}
         }
       }
