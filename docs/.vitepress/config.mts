@@ -42,6 +42,7 @@ export default defineConfig({
             { text: 'Sessions and tabs', link: '/guides/sessions' },
             { text: 'Popup and silent sign-in', link: '/guides/popup-and-silent' },
             { text: 'DPoP', link: '/guides/dpop' },
+            { text: 'Step-up authentication', link: '/guides/step-up' },
             { text: 'Errors', link: '/guides/errors' },
             { text: 'Configuring a provider', link: '/guides/providers' },
             { text: 'Troubleshooting', link: '/guides/troubleshooting' },

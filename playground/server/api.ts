@@ -53,6 +53,8 @@ const REQUIRED_SCOPE = 'api:read'
 const ACCESS_TOKEN_ALGS = ['RS256', 'PS256', 'ES256', 'EdDSA', 'Ed25519']
 const DPOP_ALGS = ['ES256', 'EdDSA', 'Ed25519', 'RS256', 'PS256']
 const DPOP_PROOF_MAX_AGE_S = 60
+/** How recent a sign-in `GET /api/recent` wants by default, in seconds. */
+const RECENT_MAX_AGE_S = 60
 const DPOP_PROOF_CLOCK_TOLERANCE_S = 5
 /** How often the API's DPoP nonce changes; the previous one stays valid for one more period. */
 const DPOP_NONCE_PERIOD_MS = 60_000
@@ -68,6 +70,8 @@ class Rejection {
     readonly nonce?: string,
     /** The scope to name in an `insufficient_scope` challenge. */
     readonly scope: string = REQUIRED_SCOPE,
+    /** The `max_age` to name in an `insufficient_user_authentication` challenge (RFC 9470). */
+    readonly maxAge?: number,
   ) {}
 }
 
@@ -79,7 +83,11 @@ class Rejection {
  * `DPoP` proof when the token is sender-constrained. `GET /api/service` answers only service
  * tokens (client credentials): scope `api:service` and no end user (`sub` is the client itself);
  * anything else gets 403 `insufficient_scope`. `GET /api/ping` answers `{ ok: true }` to anyone
- * (a baseline for timing).
+ * (a baseline for timing). `GET /api/recent` answers as `/api/me` does, but only for a user who
+ * signed in less than 60 seconds ago (the query's `max_age`, a whole number of seconds, changes
+ * that; `max_age=0` is never met, for tests of a route that refuses whatever the user does): it
+ * reads the access token's `auth_time` (RFC 9068 section 2.2.1) and otherwise answers 401 with an
+ * RFC 9470 step-up challenge, `error="insufficient_user_authentication"` and `max_age`.
  *
  * Test hooks: `GET /__playground/requests` lists every other request it received, and `GET` /
  * `POST /__playground/config` reads and changes {@link ApiConfig} (POST `{ "dpopNonce": true }` to
@@ -89,6 +97,7 @@ class Rejection {
  * @see https://www.rfc-editor.org/rfc/rfc6750#section-3 (Bearer challenges)
  * @see https://www.rfc-editor.org/rfc/rfc9449#section-7 (DPoP-bound tokens)
  * @see https://www.rfc-editor.org/rfc/rfc9068 (JWT access tokens)
+ * @see https://www.rfc-editor.org/rfc/rfc9470#section-3 (step-up challenges)
  * @throws when the port is taken (the error has `code: 'EADDRINUSE'`).
  */
 export async function startApi(options: ApiOptions): Promise<RunningServer> {
@@ -133,7 +142,8 @@ export async function startApi(options: ApiOptions): Promise<RunningServer> {
       return
     }
     const service = url.pathname === '/api/service'
-    if (url.pathname !== '/api/me' && !service) {
+    const recent = url.pathname === '/api/recent'
+    if (url.pathname !== '/api/me' && !service && !recent) {
       sendJson(res, 404, { error: 'not_found' }, cors)
       return
     }
@@ -182,6 +192,37 @@ export async function startApi(options: ApiOptions): Promise<RunningServer> {
             `the token lacks the ${REQUIRED_SCOPE} scope`,
             scheme,
           )
+        }
+        if (recent) {
+          const given = url.searchParams.get('max_age')
+          const maxAge = given !== null && /^\d+$/.test(given) ? Number(given) : RECENT_MAX_AGE_S
+          const authTime = typeof payload.auth_time === 'number' ? payload.auth_time : undefined
+          const age = authTime === undefined ? undefined : Date.now() / 1000 - authTime
+          if (age === undefined || age >= maxAge) {
+            throw new Rejection(
+              401,
+              'insufficient_user_authentication',
+              age === undefined
+                ? 'the token does not say when the user signed in'
+                : `this route needs a sign-in within the last ${maxAge} seconds`,
+              scheme,
+              undefined,
+              REQUIRED_SCOPE,
+              maxAge,
+            )
+          }
+          sendJson(
+            res,
+            200,
+            {
+              sub: payload.sub,
+              auth_time: authTime,
+              token_type: scheme,
+              message: `Hello ${payload.sub}: you signed in ${Math.round(age)} s ago, recently enough`,
+            },
+            nonce ? { ...cors, 'dpop-nonce': nonce } : cors,
+          )
+          return
         }
         sendJson(
           res,
@@ -233,7 +274,7 @@ function corsHeaders(req: IncomingMessage, spaOrigins: readonly string[]): Recor
 
 function sendRejection(
   res: ServerResponse,
-  { status, error, description, scheme, nonce, scope }: Rejection,
+  { status, error, description, scheme, nonce, scope, maxAge }: Rejection,
   cors: Record<string, string>,
 ): void {
   const headers: Record<string, string> = { ...cors }
@@ -243,6 +284,7 @@ function sendRejection(
     if (error) params.push(`error="${error}"`)
     if (description) params.push(`error_description="${description}"`)
     if (error === 'insufficient_scope') params.push(`scope="${scope}"`)
+    if (maxAge !== undefined) params.push(`max_age=${maxAge}`)
     if (scheme === 'DPoP') params.push(`algs="${DPOP_ALGS.join(' ')}"`)
     headers['www-authenticate'] = `${scheme} ${params.join(', ')}`
   }

@@ -224,6 +224,18 @@ export async function startAuthServer(options: AuthServerOptions): Promise<AuthS
       (code.scopes.has('offline_access') || client.clientAuthMethod === 'none'),
     // Rotation on every use is what the SDK's cross-tab refresh lock exists for.
     rotateRefreshToken: () => true,
+    // The user's authentication time and level in the access tokens too (RFC 9068 section 2.2.1),
+    // for the demo API's step-up route (RFC 9470), which reads them there: from the code on the
+    // code exchange, from the refresh token (which keeps the sign-in's) on a refresh.
+    extraTokenClaims: (ctx) => {
+      const { AuthorizationCode: code, RefreshToken: refresh } = ctx.oidc.entities
+      const source = code ?? refresh
+      if (source?.authTime === undefined) return undefined
+      return {
+        auth_time: source.authTime,
+        ...(source.acr === undefined ? {} : { acr: source.acr }),
+      }
+    },
     clientBasedCORS: (_ctx, origin) => spaOrigins.includes(origin),
     features: {
       devInteractions: { enabled: true },

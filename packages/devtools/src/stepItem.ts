@@ -19,6 +19,7 @@ const PHASES: Record<AuthEventStep, Phase> = {
   tokens_validated: 'token',
   api_request: 'api',
   api_response: 'api',
+  step_up: 'api',
   revocation_request: 'logout',
   revocation_response: 'logout',
   end_session: 'logout',

@@ -10,6 +10,10 @@ const apiUrl = env.VITE_LATCHKEY_API_URL || 'http://localhost:4001'
 const apiOrigin = new URL(apiUrl).origin
 // Shows each protocol step (onEvent below) in a panel under the app.
 const inspector = createFlowInspector()
+// What authFetch does when an API asks for a step-up (RFC 9470), chosen on the page (kept for the
+// tab, applied on reload: the option is createAuth()'s).
+const STEP_UP_KEY = 'playground:step-up'
+const stepUpChoice = sessionStorage.getItem(STEP_UP_KEY) ?? 'popup'
 
 performance.mark('latchkey:start') // read by scripts/bench.mjs: createAuth -> authenticated
 const auth = createAuth({
@@ -26,6 +30,7 @@ const auth = createAuth({
   refreshLeeway: Number(env.VITE_LATCHKEY_REFRESH_LEEWAY || 60),
   autoRefresh: env.VITE_LATCHKEY_AUTO_REFRESH !== 'false',
   onEvent: inspector.onEvent,
+  stepUp: stepUpChoice === 'popup' || stepUpChoice === 'redirect' ? stepUpChoice : false,
   // LATCHKEY_OPTIONS: more options as JSON, for a provider that needs them (docs/guides/providers.md).
   ...(env.VITE_LATCHKEY_OPTIONS ? (JSON.parse(env.VITE_LATCHKEY_OPTIONS) as object) : {}),
 })
@@ -108,6 +113,17 @@ $('login-popup').addEventListener('click', () => {
 })
 $('logout').addEventListener('click', () => {
   auth.logout().catch(showError)
+})
+const stepUpSelect = $<HTMLSelectElement>('step-up')
+stepUpSelect.value = stepUpChoice
+stepUpSelect.addEventListener('change', () => {
+  sessionStorage.setItem(STEP_UP_KEY, stepUpSelect.value)
+  window.location.reload()
+})
+$('call-recent').addEventListener('click', () => {
+  fetchUrl.value = new URL('/api/recent', apiUrl).href
+  // In the click: a step-up popup opens after the API's answer, which must come soon after it.
+  $<HTMLFormElement>('fetch-form').requestSubmit()
 })
 $('fetch-form').addEventListener('submit', async (event) => {
   event.preventDefault()

@@ -13,6 +13,8 @@ const TITLES: Partial<Record<AuthErrorCode, string>> = {
   login_required:
     'Please sign in: there is no session here, or the server needs you to sign in again.',
   origin_not_allowed: 'The token was not sent: that URL is not an allowed API origin.',
+  step_up_required:
+    'The API wants a more recent or a stronger sign-in (a step-up); sign in again to continue.',
   network_error: 'The network request failed.',
   popup_blocked:
     'The browser blocked the sign-in popup. Allow popups for this site, or sign in without one.',

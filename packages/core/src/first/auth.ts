@@ -22,6 +22,15 @@ export interface LoginOptions {
    */
   maxAge?: number
   /**
+   * The authentication context classes to ask for (`acr_values`), most preferred first, e.g. a
+   * step-up to multi-factor authentication. The ID token's `acr` is checked to be one of them: a
+   * sign-in that reached another (or none) fails with `id_token_invalid` and changes no session.
+   * To send `acr_values` without that check, pass it in `params`.
+   * @see {@link https://openid.net/specs/openid-connect-core-1_0.html#AuthRequest | OpenID Connect Core 3.1.2.1},
+   *   {@link https://www.rfc-editor.org/rfc/rfc9470 | RFC 9470}
+   */
+  acrValues?: readonly string[]
+  /**
    * Extra authorization request parameters (e.g. `ui_locales`). Parameters the SDK sets itself
    * (`state`, `nonce`, `code_challenge`, `redirect_uri`, ...) cannot be overridden.
    */
@@ -161,13 +170,18 @@ export interface Auth {
    * else is refused before any request. A 401 whose `WWW-Authenticate` says `invalid_token` gets
    * one forced refresh and one retry, a DPoP nonce challenge one retry. Bodies are sent as given
    * (a stream is read once, to be sent again); a `Request` passed in stays usable. HTTP errors
-   * resolve as responses, as with `fetch`.
+   * resolve as responses, as with `fetch`. A 401 `insufficient_user_authentication` challenge
+   * (RFC 9470: the API wants a more recent or a stronger sign-in) rejects with
+   * `step_up_required`, carrying the API's `acrValues` and `maxAge`; with the `stepUp` option the
+   * user signs in again with them first (once per call: see `stepUp`).
    * @throws {@link AuthError} `origin_not_allowed`, `invalid_argument` (a URL that does not parse
    *   or has a user name or password), `network_error` (also for a DPoP nonce the page cannot
    *   read: see its message), `dpop_not_accepted` (the API answered the DPoP-bound token with a
-   *   401 that challenges `Bearer` only: it does not take DPoP, see `dpop`), and whatever
-   *   {@link Auth.getAccessToken} throws.
-   * @see {@link https://www.rfc-editor.org/rfc/rfc6750#section-3.1 | RFC 6750 section 3.1}
+   *   401 that challenges `Bearer` only: it does not take DPoP, see `dpop`), `step_up_required`
+   *   (see above), what {@link Auth.loginWithPopup} throws during a `stepUp: 'popup'` step-up,
+   *   and whatever {@link Auth.getAccessToken} throws.
+   * @see {@link https://www.rfc-editor.org/rfc/rfc6750#section-3.1 | RFC 6750 section 3.1},
+   *   {@link https://www.rfc-editor.org/rfc/rfc9470 | RFC 9470}
    */
   authFetch: AuthFetch
   /**

@@ -165,6 +165,25 @@ export interface AuthConfig {
    */
   restoreTimeoutMs?: number
   /**
+   * What {@link Auth.authFetch} does when an API answers `401` with an
+   * `insufficient_user_authentication` challenge (RFC 9470), asking for a more recent sign-in
+   * (`max_age`) or a stronger one (`acr_values`). `false` rejects with `step_up_required`, whose
+   * `acrValues` and `maxAge` say what the API asked for. `'popup'` signs the user in again in a
+   * popup with them (as {@link Auth.loginWithPopup} with `maxAge` and `acrValues`, whose ID-token
+   * checks apply: `auth_time` within `max_age`, `acr` one of `acr_values`), then sends the
+   * request once more and resolves with that answer; the popup opens after the API's answer, so
+   * the call must come from a click and the answer be quick (browsers allow a popup a few seconds
+   * after a click: Chromium 5 s; WebKit none, where it fails with `popup_blocked`). `'redirect'`
+   * starts {@link Auth.login} with them (back to the current page) and rejects with
+   * `step_up_required` once the page is leaving; the request is not sent again. Either way a
+   * call steps up once: a second challenge to the same call rejects with `step_up_required`. A
+   * challenge with neither `acr_values` nor `max_age` is never stepped up. Checked when an API
+   * first asks for a step-up (`config_invalid`).
+   * @default false
+   * @see {@link https://www.rfc-editor.org/rfc/rfc9470 | RFC 9470}
+   */
+  stepUp?: false | 'popup' | 'redirect'
+  /**
    * Pushed authorization requests (RFC 9126): the sign-in's parameters are POSTed to the server's
    * `pushed_authorization_request_endpoint` first (with a DPoP proof when the session is
    * DPoP-bound), and the browser goes to the authorization endpoint with `client_id` and the
@@ -188,6 +207,7 @@ export interface ResolvedConfig
     | 'logoutParams'
     | 'logoutReturnToParam'
     | 'multiTenant'
+    | 'stepUp'
     | 'par'
   > {
   issuer: URL
@@ -235,6 +255,7 @@ const KNOWN_OPTIONS = new Set([
   'logoutParams',
   'multiTenant',
   'restoreTimeoutMs',
+  'stepUp',
   'par',
 ])
 

@@ -1,6 +1,7 @@
 // What the sign-in flows (redirect, popup, iframe), refresh and logout share: one client's parts
 // that load first. The protocol layer adds its own when it loads (protocol/context.ts).
 import type { FlowEvent } from '../protocol/events.js'
+import type { Auth } from './auth.js'
 import type { ResolvedConfig } from './config.js'
 import type { AuthError } from './errors.js'
 import type { TakingStore } from './kv.js'
@@ -37,4 +38,6 @@ export interface AuthContext {
    * The stored DPoP key as the page's first storage read found it (see `DpopKeyParts.restored`).
    */
   restoredKey(): Promise<unknown> | undefined
+  /** The public sign-in methods, for the step-up authFetch may run (protocol/stepUp.ts). */
+  signIn?: Pick<Auth, 'login' | 'loginWithPopup'>
 }

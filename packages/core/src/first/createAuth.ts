@@ -100,6 +100,7 @@ function browserAuth(cfg: ResolvedConfig, given: Platform): Auth {
   const tokens = createTokens(ctx, layers, restored)
   const handleRedirect = createRedirectHandler(ctx, layers, loaded.session)
   const methods = createFlowMethods(ctx, page, layers, loaded.session, restored)
+  ctx.signIn = methods.api
   if (cfg.autoRefresh) platform.onVisible(tokens.refreshIfDue)
 
   // The proactive refresh: an optimisation only (browsers throttle timers); reads refresh anyway.

@@ -23,6 +23,7 @@ export type AuthErrorCode =
   | 'storage_unavailable'
   | 'browser_required'
   | 'dpop_not_accepted'
+  | 'step_up_required'
 
 /** What an {@link AuthError} may carry besides its code and message. */
 export interface AuthErrorDetails {
@@ -52,6 +53,20 @@ export class AuthError extends Error {
   readonly error_description?: string
   /** The HTTP status of the failed server response, when there was one. */
   readonly status?: number
+  /**
+   * With `step_up_required`: the authentication context classes the API asked for (its
+   * challenge's `acr_values`, space-separated there), in its order of preference. Absent when
+   * the API asked for none.
+   * @see {@link https://www.rfc-editor.org/rfc/rfc9470#section-3 | RFC 9470 section 3}
+   */
+  // Declared only: set by the on-demand code that raises the error, so it weighs nothing here.
+  declare readonly acrValues?: readonly string[]
+  /**
+   * With `step_up_required`: the most seconds that may have passed since the user last
+   * authenticated, as the API asked (its challenge's `max_age`). Absent when it asked for none.
+   * @see {@link https://www.rfc-editor.org/rfc/rfc9470#section-3 | RFC 9470 section 3}
+   */
+  declare readonly maxAge?: number
 
   constructor(code: AuthErrorCode, message: string, details: AuthErrorDetails = {}) {
     super(message, details.cause === undefined ? undefined : { cause: details.cause })

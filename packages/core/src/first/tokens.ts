@@ -91,7 +91,8 @@ export function createTokens(ctx: AuthContext, layers: Layers, restored: Promise
       return { token: session.accessToken, dpop: await accessKey(session) }
     },
     send: () =>
-      send ?? layers.protocol().then(({ module }) => (send = module.createSender(platform.fetch))),
+      send ??
+      layers.protocol().then(({ module }) => (send = module.createSender(platform.fetch, ctx))),
   })
 
   return {

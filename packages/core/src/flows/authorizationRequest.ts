@@ -5,7 +5,7 @@ import type * as oauth from 'oauth4webapi'
 import type { LoginOptions } from '../first/auth.js'
 import type { ProtocolContext } from '../protocol/context.js'
 import type { BoundKey } from '../protocol/dpop.js'
-import { AUTHORIZATION_PARAMS, checkMaxAge, mergeParams } from './extraParams.js'
+import { AUTHORIZATION_PARAMS, checkAcrValues, checkMaxAge, mergeParams } from './extraParams.js'
 import { pushAuthorizationRequest, usePar } from './pushedAuthorization.js'
 import { sanitizeReturnTo } from './returnTo.js'
 import { type Transaction, transactionsOf } from './transaction.js'
@@ -42,8 +42,9 @@ export async function startAuthorization(
         ? '/'
         : `${page.pathname}${page.search}${page.hash}`
       : sanitizeReturnTo(options.returnTo, page.origin, AuthError)
-  const { maxAge } = options
+  const { maxAge, acrValues } = options
   checkMaxAge(maxAge, AuthError)
+  checkAcrValues(acrValues, AuthError)
   // The client's own parameters (Auth0's `audience`, say) go with every sign-in, the silent ones
   // included; a call's own merge over them.
   const extra = mergeParams(
@@ -72,6 +73,7 @@ export async function startAuthorization(
       ...(nonce === undefined ? {} : { nonce }),
       dpop: dpop !== undefined,
       ...(maxAge === undefined ? {} : { maxAge }),
+      ...(acrValues === undefined ? {} : { acrValues: [...acrValues] }),
       ...(relay === undefined ? {} : { relay }),
       returnTo,
       createdAt: platform.now(),
@@ -112,6 +114,8 @@ export async function startAuthorization(
   if (options.loginHint !== undefined) params.set('login_hint', options.loginHint)
   if (maxAge !== undefined) params.set('max_age', String(maxAge))
   for (const [name, value] of Object.entries(extra)) params.set(name, value)
+  // After `params`: what is sent is what the ID token's `acr` is checked against.
+  if (acrValues !== undefined) params.set('acr_values', acrValues.join(' '))
   const url = new URL(as.authorization_endpoint as string)
   // Pushed (RFC 9126), the request's parameters go in a POST, with a proof from the key the code
   // is bound to (RFC 9449 section 10.1); the browser takes only the reference to them.

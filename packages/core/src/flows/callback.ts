@@ -132,6 +132,7 @@ export async function completeCallback(ctx: ProtocolContext, url: URL): Promise<
         ),
       )
       claims = checkTokens(ctx, tokens, dpop?.handle, what)
+      checkAcr(protocol, transaction, claims)
       ctx.emit?.({ step: 'tokens_validated', params: checksOf(transaction, tokens, claims) })
     } catch (error) {
       ctx.fail(exchangeError(protocol, error, what))
@@ -207,6 +208,25 @@ function callbackError(
   return toAuthError(error, 'invalid_callback', 'The callback')
 }
 
+/**
+ * Checks the ID token's `acr` against the `acr_values` a sign-in asked for with `acrValues`
+ * (oauth4webapi checks `auth_time` against `max_age`; `acr` is left to the client).
+ * @throws {@link AuthError} `id_token_invalid` when `acr` is none of them, or there is no ID token.
+ * @see {@link https://openid.net/specs/openid-connect-core-1_0.html#IDToken | OpenID Connect Core 2}
+ */
+function checkAcr(
+  { AuthError }: ProtocolContext['protocol'],
+  { acrValues }: Transaction,
+  claims: oauth.IDToken | undefined,
+): void {
+  const acr = claims?.acr
+  if (acrValues === undefined || (typeof acr === 'string' && acrValues.includes(acr))) return
+  throw new AuthError(
+    'id_token_invalid',
+    `The sign-in asked for acr_values "${acrValues.join(' ')}", but the ID token's acr is ${typeof acr === 'string' ? `"${acr}"` : 'missing'}: the server did not authenticate the user at that level.`,
+  )
+}
+
 /** What was checked of a code exchange's tokens, for the `tokens_validated` event. */
 function checksOf(
   transaction: Transaction,
@@ -217,7 +237,7 @@ function checksOf(
     token_type: tokens.token_type === 'dpop' ? "dpop: bound to this browser's key" : 'bearer',
   }
   if (claims !== undefined) {
-    checks.id_token_claims = `iss, aud, exp, iat${transaction.nonce === undefined ? '' : ', nonce'}${transaction.maxAge === undefined ? '' : ', auth_time'}`
+    checks.id_token_claims = `iss, aud, exp, iat${transaction.nonce === undefined ? '' : ', nonce'}${transaction.maxAge === undefined ? '' : ', auth_time'}${transaction.acrValues === undefined ? '' : ', acr'}`
     checks.id_token_signature =
       'not needed: the ID token came straight from the token endpoint (OpenID Connect Core 3.1.3.7)'
     checks.sub = claims.sub

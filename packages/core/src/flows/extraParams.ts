@@ -71,6 +71,28 @@ export function checkMaxAge(maxAge: unknown, Failure: typeof AuthError): void {
 }
 
 /**
+ * Checks a sign-in's `acrValues` (OpenID Connect Core 3.1.2.1 `acr_values`).
+ * @param Failure the SDK's error class.
+ * @throws {@link AuthError} `invalid_argument` unless it is `undefined` or a non-empty array of
+ *   non-empty strings without spaces.
+ */
+export function checkAcrValues(acrValues: unknown, Failure: typeof AuthError): void {
+  if (
+    acrValues !== undefined &&
+    !(
+      Array.isArray(acrValues) &&
+      acrValues.length > 0 &&
+      acrValues.every((value) => typeof value === 'string' && /^\S+$/.test(value))
+    )
+  ) {
+    throw new Failure(
+      'invalid_argument',
+      'login() acrValues must be an array of acr values (strings without spaces).',
+    )
+  }
+}
+
+/**
  * The client's parameters (`option`, checked here since only the apps that set it load this) with
  * the call's `params` merged over them. Each must be an object of string values, setting none of
  * `reserved`.

@@ -20,6 +20,8 @@ export interface Transaction {
   dpop?: boolean
   /** The `max_age` sent, which the ID token's `auth_time` must satisfy. */
   maxAge?: number
+  /** The `acr_values` sent (with `acrValues`), one of which the ID token's `acr` must be. */
+  acrValues?: string[]
   /**
    * Set when the response comes back in a popup or a hidden iframe: its callback page hands it
    * to the window that started the sign-in, which completes it.
@@ -112,6 +114,7 @@ function isTransaction(value: unknown): value is Transaction {
     (t.nonce === undefined || typeof t.nonce === 'string') &&
     (t.dpop === undefined || typeof t.dpop === 'boolean') &&
     (t.maxAge === undefined || typeof t.maxAge === 'number') &&
+    (t.acrValues === undefined || Array.isArray(t.acrValues)) &&
     (t.relay === undefined || t.relay === 'popup' || t.relay === 'frame') &&
     typeof t.returnTo === 'string' &&
     typeof t.createdAt === 'number'

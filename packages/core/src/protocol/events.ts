@@ -11,7 +11,9 @@
  * `api_response`); later a refresh (`token_request` with `grant_type=refresh_token`), a silent or
  * popup sign-in (`authorize` in an iframe or popup) and a logout (`revocation_request`,
  * `revocation_response`, then `end_session`, or `end_session_unavailable` when no end-session
- * endpoint is known and the server's session stays). A flow that fails (a sign-in, the callback, a
+ * endpoint is known and the server's session stays). An API's step-up challenge (RFC 9470) is
+ * `step_up`, its `params` the `acr_values` and `max_age` asked for and its `via` how the user
+ * signs in again (absent when `stepUp` is off). A flow that fails (a sign-in, the callback, a
  * logout) ends with `flow_failed`, its `error` the message and `params.error_code` the error's code.
  */
 export type AuthEventStep =
@@ -28,6 +30,7 @@ export type AuthEventStep =
   | 'tokens_validated'
   | 'api_request'
   | 'api_response'
+  | 'step_up'
   | 'revocation_request'
   | 'revocation_response'
   | 'end_session'
@@ -246,6 +249,8 @@ function titleOf(event: FlowEvent): string {
       return `API called with the access token${params.dpop === undefined ? '' : ' and a DPoP proof'}`
     case 'api_response':
       return `API answers ${status ?? 'nothing'}`
+    case 'step_up':
+      return `API asks for a step-up: ${event.via === undefined ? 'authFetch rejects (step_up_required)' : `the user signs in again (${event.via})`}`
     case 'revocation_request':
       return 'Refresh token revoked at the server'
     case 'revocation_response':

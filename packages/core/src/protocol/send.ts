@@ -2,8 +2,10 @@
 // (Bearer, or DPoP with a proof), one retry for an `invalid_token` or DPoP nonce challenge.
 import * as oauth from 'oauth4webapi'
 import type { SendWithToken } from '../first/authFetch.js'
+import type { AuthContext } from '../first/context.js'
 import { unreadableNonce } from './dpopNonce.js'
 import { AuthError } from './firstLoad.js'
+import { stepUp, stepUpRequired } from './stepUp.js'
 import { toAuthError } from './toAuthError.js'
 
 /**
@@ -21,10 +23,15 @@ import { toAuthError } from './toAuthError.js'
  * `Access-Control-Expose-Headers: DPoP-Nonce`); `dpop_not_accepted` when the API answers a
  * DPoP-bound token with a 401 that challenges `Bearer` alone; errors of `credentials`. An abort the caller
  * asked for rejects with fetch's own `AbortError`.
+ *
+ * A 401 `insufficient_user_authentication` challenge (RFC 9470) rejects with `step_up_required`;
+ * with `client` (a browser's), whose `stepUp` option may first sign the user in again (see
+ * stepUp.ts), after which the request goes once more: a second such challenge rejects.
  * @see {@link https://www.rfc-editor.org/rfc/rfc6750#section-3.1 | RFC 6750 section 3.1},
- *   {@link https://www.rfc-editor.org/rfc/rfc9449#section-9 | RFC 9449 section 9}
+ *   {@link https://www.rfc-editor.org/rfc/rfc9449#section-9 | RFC 9449 section 9},
+ *   {@link https://www.rfc-editor.org/rfc/rfc9470 | RFC 9470}
  */
-export function createSender(fetch: typeof globalThis.fetch): SendWithToken {
+export function createSender(fetch: typeof globalThis.fetch, client?: AuthContext): SendWithToken {
   return async (url, input, init, credentialsFor) => {
     const what = `authFetch(${url.origin}${url.pathname})`
     // A URL alone (most API reads) is a GET with fetch's defaults, sent without building a
@@ -70,6 +77,7 @@ export function createSender(fetch: typeof globalThis.fetch): SendWithToken {
     let credentials = await credentialsFor()
     let nonceRetried = false
     let tokenRetried = false
+    let steppedUp = false
     for (;;) {
       try {
         return await oauth.protectedResourceRequest(
@@ -89,6 +97,16 @@ export function createSender(fetch: typeof globalThis.fetch): SendWithToken {
             // Without a nonce to send, the retry would be refused the same way.
             const unreadable = unreadableNonce(error, what)
             if (unreadable) throw unreadable
+            continue
+          }
+          // The API took the token but wants a more recent or stronger sign-in: one step-up per
+          // call at most, so an API that no sign-in satisfies cannot make a loop.
+          const required = stepUpRequired(error, what)
+          if (required) {
+            if (steppedUp || !client) throw required
+            steppedUp = true
+            await stepUp(client, required)
+            credentials = await credentialsFor()
             continue
           }
           const { status } = error.response
