@@ -79,10 +79,10 @@ const SHARED_KB = 0.35
 // kB.
 // testing: 1.75 kB until issue 21 made it run the real checks (authFetch's origins, login's
 // returnTo, maxAge and params, logout's returnTo and params), with their messages: 2.67 kB, read
-// by a test runner, never by a page.
+// by a test runner, never by a page; with issue 25's acrValues check, 2.78 kB.
 // devtools (issue 23): the flow inspector's three entries in a development build, 3.87 kB; what
 // it adds to a production build has its own budget, DEVTOOLS_PRODUCTION_BYTES.
-const ENTRY_BUDGETS_KB = { testing: 2.75, react: 1.2, vue: 1.2, m2m: 14.0, devtools: 4 }
+const ENTRY_BUDGETS_KB = { testing: 2.85, react: 1.2, vue: 1.2, m2m: 14.0, devtools: 4 }
 // What @latchkey/devtools may add to a production build, in bytes: its no-ops (100 B, the Vue
 // component's name and props most of it), beyond plain stand-ins.
 const DEVTOOLS_PRODUCTION_BYTES = 150

@@ -175,6 +175,8 @@ describe('sign-in methods', () => {
     ['a returnTo that normalises to //host', { returnTo: '/..//evil.example' }],
     ['a negative maxAge', { maxAge: -1 }],
     ['a maxAge that is no whole number', { maxAge: 1.5 }],
+    ['empty acrValues', { acrValues: [] }],
+    ['acrValues with a space in one', { acrValues: ['urn:a urn:b'] }],
     ['params setting state', { params: { state: 'chosen' } }],
     ['params setting redirect_uri', { params: { redirect_uri: 'https://evil.example/cb' } }],
     ['params with a non-string value', { params: { audience: 42 } }],
@@ -187,11 +189,12 @@ describe('sign-in methods', () => {
     expect(auth.getState()).toMatchObject({ status: 'error', error: { code: 'invalid_argument' } })
   })
 
-  it('login() accepts what core accepts: a deep link with %5C in its query, maxAge 0, own params', async () => {
+  it('login() accepts what core accepts: a deep link with %5C in its query, maxAge 0, acrValues, own params', async () => {
     const auth = createTestAuth()
     await auth.login({
       returnTo: '/files?dir=C%3A%5Creports',
       maxAge: 0,
+      acrValues: ['urn:mfa'],
       params: { audience: 'https://api.example.com' },
     })
     expect(auth.getState().status).toBe('unauthenticated')

@@ -6,6 +6,7 @@ import { AuthError, type AuthErrorCode, type AuthErrorDetails } from './first/er
 import { SIGNED_OUT, StateStore, type User } from './first/state.js'
 import {
   AUTHORIZATION_PARAMS,
+  checkAcrValues,
   checkMaxAge,
   checkParams,
   LOGOUT_PARAMS,
@@ -246,6 +247,7 @@ export function createTestAuth(options: TestAuthOptions = {}): TestAuth {
         sanitizeReturnTo(loginOptions.returnTo, page().origin, AuthError)
       }
       checkMaxAge(loginOptions.maxAge, AuthError)
+      checkAcrValues(loginOptions.acrValues, AuthError)
       checkParams(
         `${call} params`,
         loginOptions.params,
