@@ -10,10 +10,11 @@ export function Protected() {
   const { user, expiresAt, authFetch, logout } = useAuth()
   const [result, setResult] = useState<ApiResult | null>(null)
 
-  async function callApi() {
+  /** `/api/recent` wants a sign-in from the last minute: a step-up (see auth.ts's `stepUp`). */
+  async function callApi(path = '/api/me') {
     setResult(null)
     try {
-      const response = await authFetch(`${apiUrl}/api/me`)
+      const response = await authFetch(`${apiUrl}${path}`)
       setResult({ status: response.status, body: await response.json() })
     } catch (error) {
       setResult({ error })
@@ -34,6 +35,9 @@ export function Protected() {
       <p>
         <button type="button" data-testid="call-api" onClick={() => void callApi()}>
           Call the demo API
+        </button>{' '}
+        <button type="button" data-testid="call-recent" onClick={() => void callApi('/api/recent')}>
+          Call /api/recent (needs a recent sign-in)
         </button>{' '}
         <button
           type="button"

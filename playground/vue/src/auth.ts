@@ -20,6 +20,9 @@ export const auth = createAuth({
   apiOrigins: [new URL(apiUrl).origin],
   postLogoutRedirectUri: `${window.location.origin}/`,
   onEvent: inspector.onEvent,
+  // An API's step-up challenge (RFC 9470, the demo API's /api/recent) signs the user in again in
+  // a popup, then authFetch calls again.
+  stepUp: 'popup',
   // LATCHKEY_OPTIONS: more options as JSON, for a provider that needs them (docs/guides/providers.md).
   ...(env.VITE_LATCHKEY_OPTIONS ? (JSON.parse(env.VITE_LATCHKEY_OPTIONS) as object) : {}),
 })
