@@ -1,11 +1,20 @@
 // Step-up authentication (RFC 9470) against the real playground: the demo API's /api/recent
 // answers 401 `insufficient_user_authentication` with `max_age` to a sign-in older than that, and
 // the SPA's authFetch either rejects with step_up_required (stepUp: false) or signs the user in
-// again in a popup and calls again (stepUp: 'popup', the SPA's default), once per call.
+// again in a popup and calls again (stepUp: 'popup', the SPA's default), once per call, or leaves
+// to sign in again and comes back (stepUp: 'redirect').
 import { expect, type Page, test } from '@playwright/test'
-import { API, apiRequests, expectInspectorSteps, ISSUER, signIn } from './playground.js'
+import {
+  API,
+  apiRequests,
+  expectInspectorSteps,
+  finishLogin,
+  ISSUER,
+  SPA,
+  signIn,
+} from './playground.js'
 
-/** The answers the API gave to `GET /api/recent` (not the CORS preflights) from the `since`-th request on. */
+/** The answers the API gave to `GET /api/recent` (not CORS preflights) from the `since`-th on. */
 async function recentAnswers(since: number): Promise<Array<number | null>> {
   return (await apiRequests())
     .slice(since)
@@ -140,4 +149,31 @@ test('a route that still refuses after the step-up gets one popup, then step_up_
   expect(popups(), 'exactly one step-up').toBe(1)
   expect(await recentAnswers(since), 'the challenge and the one retry, no more').toEqual([401, 401])
   await expect(page.getByTestId('status')).toHaveText('authenticated')
+})
+
+test("with stepUp: 'redirect', the page signs in again with max_age and comes back; the next call answers 200", async ({
+  page,
+}) => {
+  const user = `step-up-redirect-${Date.now()}`
+  await signIn(page, user)
+  await page.getByTestId('step-up').selectOption('redirect')
+  await expect(page.getByTestId('status')).toHaveText('authenticated')
+  await page.waitForTimeout(5500)
+  const popups = countPopups(page)
+  const since = (await apiRequests()).length
+
+  await page.getByTestId('fetch-url').fill(`${API}/api/recent?max_age=5`)
+  await page.getByTestId('call-api').click()
+  // The page leaves for the server, whose login page max_age brings back.
+  await page.waitForURL(`${ISSUER}/**`)
+  await expect(page.locator('input[name=login]')).toBeVisible()
+  await finishLogin(page, user)
+  expect(await recentAnswers(since), 'not sent again by itself').toEqual([401])
+
+  await page.getByTestId('fetch-url').fill(`${API}/api/recent?max_age=5`)
+  await page.getByTestId('call-api').click()
+  await expect(page.getByTestId('api-result')).toContainText('HTTP 200')
+  expect(await recentAnswers(since)).toEqual([401, 200])
+  expect(popups()).toBe(0)
+  expect(page.url()).toBe(`${SPA}/`)
 })
