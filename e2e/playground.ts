@@ -1,6 +1,7 @@
 // What the e2e specs need to drive the playground: its URLs, its test hooks, and the sign-in pages.
 import { type BrowserContext, expect, type Page } from '@playwright/test'
 import type { ApiRequestRecord } from '../playground/server/api.js'
+import type { ParRequestRecord } from '../playground/server/authServer.js'
 
 export const SPA = 'http://localhost:5173'
 export const ISSUER = 'http://localhost:4000'
@@ -94,19 +95,7 @@ interface TokenRequest {
 }
 
 /** One request to the pushed authorization request endpoint (RFC 9126), as the server saw it. */
-export interface ParRequest {
-  client_id: string | null
-  status: number
-  /** The request carried a `DPoP` proof header (RFC 9449 section 10.1). */
-  dpop: boolean
-  /** The authorization request's parameters, as pushed. */
-  params: Record<string, string>
-  /** What a successful push answered. */
-  request_uri?: string
-  /** The OAuth `error` of an error response. */
-  error?: string
-  at: number
-}
+export type ParRequest = ParRequestRecord
 
 /** Every pushed authorization request the authorization server has received since it started. */
 export async function parRequests(): Promise<ParRequest[]> {

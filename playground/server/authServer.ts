@@ -90,7 +90,7 @@ export interface TokenRequestRecord {
 }
 
 /** One POST to the pushed authorization request endpoint, as `GET /__playground/stats` lists it. */
-interface ParRequestRecord {
+export interface ParRequestRecord {
   client_id: string | null
   status: number
   /** Whether the request carried a `DPoP` proof header (RFC 9449 section 10.1). */
