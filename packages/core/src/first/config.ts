@@ -399,9 +399,9 @@ export function resolveConfig(config: AuthConfig): ResolvedConfig {
 
   return {
     // What only some providers need (`authorizationParams`, `endSessionEndpoint`, `logoutParams`,
-    // `logoutReturnToParam`, `multiTenant`, `par`) goes on as given: the code loaded on demand
-    // that uses it checks it (`config_invalid`), so that it weighs nothing on the other apps'
-    // first load.
+    // `logoutReturnToParam`, `multiTenant`, `par`, `stepUp`) goes on as given: the code loaded
+    // on demand that uses it checks it (`config_invalid`), so that it weighs nothing on the other
+    // apps' first load.
     ...config,
     issuer,
     clientId: config.clientId,
