@@ -85,6 +85,12 @@ export interface LogoutOptions {
 export interface GetAccessTokenOptions {
   /** Refresh even though the current access token has not reached the refresh leeway. */
   forceRefresh?: boolean
+  /**
+   * The token of one of the `apis` instead of the main one: the entry's `origin` (or its
+   * `resource`). Got with the refresh token when there is none yet or it is due.
+   * @throws {@link AuthError} `invalid_argument` when no entry has this origin or resource.
+   */
+  api?: string
 }
 
 /** The object returned by {@link createAuth}. */
@@ -160,8 +166,11 @@ export interface Auth {
    *   failed validation, the DPoP key is gone; the session is ended in every tab);
    *   `network_error`, `timeout` or `token_request_failed` with a 5xx/408/429 `status` when a
    *   refresh failed transiently, `token_request_failed` with `error: 'invalid_dpop_proof'`, or
-   *   `storage_unavailable` when the DPoP key could not be read (the session is kept, try again).
-   * @see {@link https://www.rfc-editor.org/rfc/rfc6749#section-6 | RFC 6749 section 6}
+   *   `storage_unavailable` when the DPoP key could not be read (the session is kept, try again);
+   *   with `api`, also `invalid_argument` (no such entry) and `config_invalid` (the entry is
+   *   invalid, the session has no refresh token, or the server refused or ignored its resource).
+   * @see {@link https://www.rfc-editor.org/rfc/rfc6749#section-6 | RFC 6749 section 6},
+   *   {@link https://www.rfc-editor.org/rfc/rfc8707#section-2.2 | RFC 8707 section 2.2}
    */
   getAccessToken(options?: GetAccessTokenOptions): Promise<string>
   /**

@@ -81,10 +81,10 @@ export interface AuthFetchDeps {
   /** The origins tokens may go to, compared exactly. */
   allowedOrigins(): readonly string[]
   /**
-   * Credentials valid for at least the refresh leeway; with `rejected`, new ones after an API
-   * rejected that access token as invalid.
+   * Credentials for `url` (already checked) valid for at least the refresh leeway; with
+   * `rejected`, new ones after an API rejected that access token as invalid.
    */
-  credentials(rejected?: string): Promise<Credentials>
+  credentials(rejected: string | undefined, url: URL): Promise<Credentials>
   /** What sends the request (protocol/send.ts), loaded on demand in a browser. */
   send(): SendWithToken | Promise<SendWithToken>
 }
@@ -99,6 +99,6 @@ export interface AuthFetchDeps {
 export function createAuthFetch(deps: AuthFetchDeps): AuthFetch {
   return async (input, init) => {
     const url = checkTokenTarget(input, deps.base, deps.allowedOrigins())
-    return (await deps.send())(url, input, init, deps.credentials)
+    return (await deps.send())(url, input, init, (rejected) => deps.credentials(rejected, url))
   }
 }

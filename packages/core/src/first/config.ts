@@ -5,6 +5,29 @@ import { isLoopback } from './loopback.js'
 /** Where the session is kept. See {@link AuthConfig.storage}. */
 export type StorageMode = 'auto' | 'indexeddb' | 'memory'
 
+/**
+ * An API whose access tokens are its own (RFC 8707): an entry of {@link AuthConfig.apis}.
+ * @see {@link https://www.rfc-editor.org/rfc/rfc8707 | RFC 8707}
+ */
+export interface ApiTokenConfig {
+  /**
+   * The API's origin (`https://reports.example.com`, no path), compared exactly with the
+   * request's: {@link Auth.authFetch} sends this API's token there, and no other token.
+   */
+  origin: string
+  /**
+   * The resource indicator its tokens are for (the `resource` parameter, RFC 8707; the API's
+   * identifier at the server: e.g. its audience). An absolute URL without a fragment.
+   */
+  resource?: string
+  /**
+   * The scopes its tokens get, separated by spaces: sent with its refresh grant (`scope`), and
+   * added to the scopes every sign-in asks for. For servers that tell APIs apart by scope
+   * (Microsoft Entra ID) it may stand alone, without `resource`.
+   */
+  scope?: string
+}
+
 /** Options of {@link createAuth}. */
 export interface AuthConfig {
   /**
@@ -37,6 +60,27 @@ export interface AuthConfig {
    * @default []
    */
   apiOrigins?: readonly string[]
+  /**
+   * APIs that need tokens of their own (another audience), by origin: a request to an entry's
+   * `origin` gets a token for its `resource` and `scope`, never the main token (the one for
+   * `resource`, sent to the app's origin and `apiOrigins`). Every sign-in asks for all the
+   * resources and scopes (RFC 8707 section 2.1); each API's token then comes from the session's
+   * one refresh token, with the API's `resource` and `scope` on the refresh grant (section 2.2),
+   * on its first use and when it is due, under the same cross-tab lock as every refresh (each
+   * grant rotates the refresh token); a fresh token of one API never waits for another's
+   * refresh. The tokens are kept with the session (and persisted with it), DPoP-bound when it
+   * is. Needs a refresh token (`offline_access` or the server's policy). Each entry is checked
+   * when first used (`config_invalid`); a server that refuses or ignores an entry's resource
+   * fails its requests with `config_invalid` naming the entry.
+   * @example
+   * ```ts
+   * createAuth({ ...config, resource: 'https://api.example.com', apiOrigins: ['https://api.example.com'],
+   *   apis: [{ origin: 'https://reports.example.com', resource: 'https://reports.example.com', scope: 'reports:read' }] })
+   * ```
+   * @default []
+   * @see {@link https://www.rfc-editor.org/rfc/rfc8707#section-2 | RFC 8707 section 2}
+   */
+  apis?: readonly ApiTokenConfig[]
   /**
    * Where the authorization server sends the browser after {@link Auth.logout}. Must be registered
    * at the server as a post-logout redirect URI.
@@ -219,6 +263,8 @@ export interface ResolvedConfig
   scope: string
   resource: string | undefined
   apiOrigins: readonly string[]
+  /** `apis` with each `origin` checked and normalised; the rest is checked on first use. */
+  apis: readonly ApiTokenConfig[]
   postLogoutRedirectUri: string
   storage: StorageMode
   refreshLeeway: number
@@ -240,6 +286,7 @@ const KNOWN_OPTIONS = new Set([
   'scope',
   'resource',
   'apiOrigins',
+  'apis',
   'postLogoutRedirectUri',
   'storage',
   'refreshLeeway',
@@ -303,8 +350,7 @@ export function parseUrl(name: string, value: unknown, fail = invalid): URL {
   return url
 }
 
-function parseOrigin(value: unknown, index: number): string {
-  const label = `apiOrigins[${index}]`
+function parseOrigin(value: unknown, label: string): string {
   const url = parseUrl(label, value)
   if (url.pathname !== '/' || url.search !== '' || (value as string).endsWith('/')) {
     throw invalid(
@@ -355,7 +401,10 @@ export function resolveConfig(config: AuthConfig): ResolvedConfig {
   }
 
   const apiOrigins = config.apiOrigins ?? []
-  if (!Array.isArray(apiOrigins)) throw invalid('`apiOrigins` must be an array of origins.')
+  const apis = config.apis ?? []
+  if (!Array.isArray(apiOrigins) || !Array.isArray(apis)) {
+    throw invalid('`apiOrigins` and `apis` must be arrays.')
+  }
 
   const postLogoutRedirectUri =
     config.postLogoutRedirectUri === undefined
@@ -409,7 +458,8 @@ export function resolveConfig(config: AuthConfig): ResolvedConfig {
     redirectUrl,
     scope: scope.trim().split(/\s+/).join(' '),
     resource,
-    apiOrigins: apiOrigins.map(parseOrigin),
+    apiOrigins: apiOrigins.map((origin, i) => parseOrigin(origin, `apiOrigins[${i}]`)),
+    apis: apis.map((api, i) => ({ ...api, origin: parseOrigin(api?.origin, `apis[${i}].origin`) })),
     postLogoutRedirectUri,
     storage,
     refreshLeeway,

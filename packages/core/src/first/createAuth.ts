@@ -123,8 +123,10 @@ function browserAuth(cfg: ResolvedConfig, given: Platform): Auth {
   return {
     ...methods.api,
     handleRedirect: (url) => methods.settleCallback(handleRedirect(url)),
-    getAccessToken: async (options = {}) =>
-      (await tokens.validSession(options.forceRefresh)).accessToken,
+    getAccessToken: async ({ api, forceRefresh } = {}) =>
+      api === undefined
+        ? (await tokens.validSession(forceRefresh)).accessToken
+        : tokens.apiToken(api, forceRefresh),
     authFetch(input, init) {
       const call = tokens.authFetch(input, init)
       methods.noteCall(call)

@@ -1,31 +1,31 @@
 // Refresh on read: one token request per tab (single flight) and per browser (Web Lock + re-read).
 import { AuthError } from './errors.js'
-import type { Session, SessionStore } from './session.js'
+import type { ApiToken, Session, SessionStore } from './session.js'
 
 /**
  * When `session`'s access token is due for refresh: `leewayMs` before it expires, but never
  * earlier than half its lifetime, so that tokens living no longer than the leeway are not
  * refreshed on every read.
  */
-export function refreshAt(session: Session, leewayMs: number): number {
+export function refreshAt(session: ApiToken, leewayMs: number): number {
   const expiresAt = session.expiresAt ?? Number.POSITIVE_INFINITY
   return expiresAt - Math.min(leewayMs, (expiresAt - session.issuedAt) / 2)
 }
 
 /** Whether `session`'s access token is due for refresh (see {@link refreshAt}). */
-export function needsRefresh(session: Session, now: number, leewayMs: number): boolean {
+export function needsRefresh(session: ApiToken, now: number, leewayMs: number): boolean {
   return now >= refreshAt(session, leewayMs)
 }
 
 /** Whether `session`'s access token has expired (no leeway). */
-export function isExpired(session: Session, now: number): boolean {
+export function isExpired(session: ApiToken, now: number): boolean {
   return session.expiresAt !== null && now >= session.expiresAt
 }
 
 /**
  * Whether a failed refresh leaves the grant alive, so the session is kept and a later read may try
- * again: the request did not complete (network, timeout, storage) or the server was unavailable
- * (5xx, 408, 429). A refused DPoP proof is kept too: the grant is fine and the proof can be made
+ * again: the request did not complete (network, timeout, storage), the server was unavailable
+ * (5xx, 408, 429), or it refused what an `apis` entry asked for (`config_invalid`). A refused DPoP proof is kept too: the grant is fine and the proof can be made
  * again (a device clock far off is the usual cause). Anything else, `invalid_grant`,
  * `invalid_client`, `invalid_scope` or a 200 response that failed validation (its refresh token
  * already rotated), ends the session: sending the same refresh token again cannot succeed.
@@ -33,7 +33,13 @@ export function isExpired(session: Session, now: number): boolean {
 function keepsSession(error: AuthError): boolean {
   const status = error.status ?? 0
   return (
-    ['network_error', 'timeout', 'discovery_failed', 'storage_unavailable'].includes(error.code) ||
+    [
+      'network_error',
+      'timeout',
+      'discovery_failed',
+      'storage_unavailable',
+      'config_invalid',
+    ].includes(error.code) ||
     status >= 500 ||
     status === 408 ||
     status === 429 ||
@@ -63,6 +69,11 @@ export interface RefresherDeps {
   onRefreshed(session: Session): void
   /** The session cannot continue (`session_expired`): it is cleared and the app told. */
   onEnded(error: AuthError): void
+  /**
+   * The token this refresher keeps fresh: one of the session's `apis` (protocol/apiTokens.ts), or,
+   * without `pick`, the session's own access token. `undefined` when there is none yet.
+   */
+  pick?(session: Session): ApiToken | undefined
   /**
    * Calls `callback` when a back-off should end early: the network is back, or the page is shown
    * again (a phone back from a tunnel must not wait out a minute's back-off).
@@ -107,8 +118,10 @@ export function createRefresher(
           'No user is signed in (another tab may have signed out).',
         )
       }
-      const stillValid = session.accessToken !== rejected && !isExpired(session, deps.now())
-      if (stillValid && !needsRefresh(session, deps.now(), deps.leewayMs)) {
+      const token = deps.pick ? deps.pick(session) : session
+      const stillValid =
+        token !== undefined && token.accessToken !== rejected && !isExpired(token, deps.now())
+      if (stillValid && !needsRefresh(token, deps.now(), deps.leewayMs)) {
         deps.onAdopted(session)
         return session
       }

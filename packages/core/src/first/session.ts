@@ -3,6 +3,17 @@ import { AuthError } from './errors.js'
 import { getRetrying, type KeyValueStore } from './kv.js'
 import type { User } from './state.js'
 
+/**
+ * An access token for one of the `apis` (RFC 8707), from the session's refresh token. Bound to
+ * the session's DPoP key when `tokenType` is `dpop`.
+ */
+export interface ApiToken {
+  accessToken: string
+  tokenType: string
+  issuedAt: number
+  expiresAt: number | null
+}
+
 /** What the SDK keeps for a signed-in user. */
 export interface Session {
   accessToken: string
@@ -26,6 +37,11 @@ export interface Session {
   /** When the tokens were last refreshed, and by which tab; `null` until the first refresh. */
   refreshedAt: number | null
   refreshedBy: string | null
+  /**
+   * The tokens of the `apis`, by origin: each got with the refresh token when first needed
+   * (protocol/apiTokens.ts checks them when read: an unusable one is got again).
+   */
+  apis?: Record<string, ApiToken>
 }
 
 /** Whether `value` is a well-formed stored session (IndexedDB may hold anything). */

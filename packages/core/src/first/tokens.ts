@@ -1,11 +1,12 @@
 // The access token a call is made with: the session's, refreshed when due (refresh.ts), and
 // authFetch() built on it. What talks to the server comes from the protocol layer.
 import type * as oauth from 'oauth4webapi'
+import type { ApiTokens } from '../protocol/apiTokens.js'
 import { type AuthFetch, createAuthFetch, type SendWithToken } from './authFetch.js'
 import type { AuthContext } from './context.js'
 import { AuthError, isAuthError } from './errors.js'
 import type { Layers } from './layers.js'
-import { createRefresher, needsRefresh } from './refresh.js'
+import { createRefresher, needsRefresh, type RefresherDeps } from './refresh.js'
 import type { Session } from './session.js'
 
 /** What {@link createTokens} returns. */
@@ -14,7 +15,20 @@ export interface Tokens {
   validSession(forceRefresh?: boolean): Promise<Session>
   /** Refreshes the access token now, when it is due (the proactive refresh). */
   refreshIfDue(): void
+  /** The access token for `api`, one of the `apis` (an origin or a resource). */
+  apiToken(api: string, forceRefresh?: boolean): Promise<string>
   authFetch: AuthFetch
+}
+
+/** What the tokens of the `apis` (protocol/apiTokens.ts) take from the first load. */
+export interface ApiTokenParts {
+  /** A refresher like the session's own (same lock, store and policy) for another token. */
+  refresher(
+    grant: RefresherDeps['grant'],
+    pick: NonNullable<RefresherDeps['pick']>,
+  ): ReturnType<typeof createRefresher>
+  needsRefresh: typeof needsRefresh
+  leewayMs: number
 }
 
 /**
@@ -23,15 +37,11 @@ export interface Tokens {
 export function createTokens(ctx: AuthContext, layers: Layers, restored: Promise<unknown>): Tokens {
   const { cfg, platform, sessions } = ctx
   const leewayMs = cfg.refreshLeeway * 1000
-  const refresh = createRefresher({
+  const deps: Omit<RefresherDeps, 'grant'> = {
     sessions,
     withLock: ctx.withRefreshLock,
     now: platform.now,
     leewayMs,
-    grant: async (refreshToken, previous) => {
-      const { module, ctx: withProtocol } = await layers.protocol()
-      return module.refreshGrant(withProtocol, refreshToken, previous)
-    },
     onAdopted: (session) => ctx.show(session),
     onRefreshed: (session) => {
       ctx.show(session)
@@ -46,7 +56,31 @@ export function createTokens(ctx: AuthContext, layers: Layers, restored: Promise
       platform.onOnline?.(retry)
       platform.onVisible(retry)
     },
+  }
+  const refresh = createRefresher({
+    ...deps,
+    grant: async (refreshToken, previous) => {
+      const { module, ctx: withProtocol } = await layers.protocol()
+      return module.refreshGrant(withProtocol, refreshToken, previous)
+    },
   })
+  // The `apis`' tokens load on demand, for the apps that have them, after the stored session.
+  let apis: Promise<ApiTokens> | undefined
+  const apiTokens = async () => {
+    await restored
+    const { module, ctx: withProtocol } = await layers.protocol()
+    apis ??= module
+      .apiTokens(withProtocol, {
+        refresher: (grant, pick) => createRefresher({ ...deps, grant, pick }),
+        needsRefresh,
+        leewayMs,
+      })
+      .catch((error: unknown) => {
+        apis = undefined
+        throw error
+      })
+    return apis
+  }
 
   async function validSession(forceRefresh = false): Promise<Session> {
     await restored
@@ -84,9 +118,19 @@ export function createTokens(ctx: AuthContext, layers: Layers, restored: Promise
   let send: SendWithToken | undefined
   const authFetch = createAuthFetch({
     base: platform.currentUrl,
-    allowedOrigins: () => (allowedOrigins ??= [platform.currentUrl().origin, ...cfg.apiOrigins]),
-    credentials: async (rejected) => {
-      const session = rejected === undefined ? await validSession() : await refresh({ rejected })
+    allowedOrigins: () =>
+      (allowedOrigins ??= [
+        platform.currentUrl().origin,
+        ...cfg.apiOrigins,
+        ...cfg.apis.map((api) => api.origin),
+      ]),
+    credentials: async (rejected, url) => {
+      // An API of `apis` gets its own token, never the session's.
+      const session = cfg.apis.some((api) => api.origin === url.origin)
+        ? await (await apiTokens()).get(url.origin, rejected)
+        : rejected === undefined
+          ? await validSession()
+          : await refresh({ rejected })
       // A DPoP-bound token is only ever sent with a proof from its own key, never as Bearer.
       return { token: session.accessToken, dpop: await accessKey(session) }
     },
@@ -104,6 +148,8 @@ export function createTokens(ctx: AuthContext, layers: Layers, restored: Promise
         refresh().catch(() => undefined) // failures show in the state; the next read tries again
       }
     },
+    apiToken: async (api, forceRefresh) =>
+      (await (await apiTokens()).get(api, forceRefresh)).accessToken,
     authFetch,
   }
 }

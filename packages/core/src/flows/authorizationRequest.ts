@@ -56,6 +56,16 @@ export async function startAuthorization(
   )
 
   const as = await ctx.discover()
+  // The `apis`' resources and scopes come with every sign-in (RFC 8707 section 2.1): their tokens
+  // are got later with this grant's refresh token.
+  const apis =
+    cfg.apis.length === 0
+      ? []
+      : (
+          await import('../protocol/apiTokens.js').catch((error: unknown) => {
+            throw ctx.protocol.toAuthError(error, 'network_error', 'Loading the tokens of `apis`')
+          })
+        ).checkApis(ctx)
   const pushed = usePar(ctx, as)
   const dpop = await dpopForNewSession(ctx, as)
   const codeVerifier = oauth.generateRandomCodeVerifier()
@@ -90,7 +100,12 @@ export async function startAuthorization(
   params.set('client_id', cfg.clientId)
   params.set('redirect_uri', cfg.redirectUri)
   params.set('response_type', 'code')
-  params.set('scope', cfg.scope)
+  params.set(
+    'scope',
+    [...new Set([cfg.scope, ...apis.map((api) => api.scope ?? '')].join(' ').split(/\s+/))]
+      .join(' ')
+      .trim(),
+  )
   params.set('state', state)
   if (nonce !== undefined) params.set('nonce', nonce)
   const codeChallenge = await oauth.calculatePKCECodeChallenge(codeVerifier)
@@ -104,7 +119,9 @@ export async function startAuthorization(
   })
   params.set('code_challenge', codeChallenge)
   params.set('code_challenge_method', 'S256')
-  if (cfg.resource !== undefined) params.set('resource', cfg.resource)
+  for (const resource of new Set([cfg.resource, ...apis.map((api) => api.resource)])) {
+    if (resource !== undefined) params.append('resource', resource)
+  }
   // Binds the authorization code to this key (RFC 9449 section 10). A key that IndexedDB refused
   // lives in this page only: a redirect's callback page will have another, so its code stays
   // unbound; a popup or iframe hands the code back to this page, which has the key.
@@ -133,7 +150,9 @@ export async function startAuthorization(
     })
     query = new URLSearchParams({ client_id: cfg.clientId, request_uri: requestUri })
   }
-  for (const [name, value] of query) url.searchParams.set(name, value)
+  // `resource` may come more than once: each replaces the endpoint's own query value of its name.
+  for (const name of new Set(query.keys())) url.searchParams.delete(name)
+  for (const [name, value] of query) url.searchParams.append(name, value)
   ctx.emit?.({
     step: 'authorize',
     via: relay === undefined ? 'redirect' : relay === 'popup' ? 'popup' : 'iframe',

@@ -8,7 +8,8 @@
  * authorization request (`pkce`, with a pushed authorization request `par_request` and
  * `par_response` (RFC 9126), `authorize`, `server_sign_in`, `callback`), the code exchange
  * (`token_request`, `token_response`, `tokens_validated`), API calls (`api_request`,
- * `api_response`); later a refresh (`token_request` with `grant_type=refresh_token`), a silent or
+ * `api_response`); later a refresh (`token_request` with `grant_type=refresh_token`, and a
+ * `resource` when it gets the token of one of the `apis`, RFC 8707), a silent or
  * popup sign-in (`authorize` in an iframe or popup) and a logout (`revocation_request`,
  * `revocation_response`, then `end_session`, or `end_session_unavailable` when no end-session
  * endpoint is known and the server's session stays). An API's step-up challenge (RFC 9470) is
@@ -238,7 +239,10 @@ function titleOf(event: FlowEvent): string {
         ? 'Code and state come back to the redirect URI'
         : `The server sends the user back with an error: ${params.error}`
     case 'token_request':
-      return GRANTS[params.grant_type ?? ''] ?? `Token request (${params.grant_type})`
+      // A refresh for a resource (RFC 8707 section 2.2): the `apis`' tokens come this way.
+      return params.grant_type === 'refresh_token' && params.resource !== undefined
+        ? `Refresh token exchanged for a token for ${params.resource} (RFC 8707)`
+        : (GRANTS[params.grant_type ?? ''] ?? `Token request (${params.grant_type})`)
     case 'token_response':
       return status === 200
         ? 'Tokens issued'

@@ -4,6 +4,8 @@
 // marker), so its download overlaps the storage read, and otherwise on first use.
 import * as oauth4webapi from 'oauth4webapi'
 import type { AuthContext } from '../first/context.js'
+import type { ApiTokenParts } from '../first/tokens.js'
+import type { ApiTokens } from './apiTokens.js'
 import type { ProtocolContext } from './context.js'
 import { createDiscovery } from './discovery.js'
 import { DpopKeys } from './dpop.js'
@@ -47,6 +49,19 @@ export {
   tokenError,
   tokenRequestOptions,
 } from './tokenEndpoint.js'
+
+/**
+ * The tokens of the `apis` (apiTokens.ts), a chunk of their own that only the apps configuring
+ * them load.
+ * @throws {@link AuthError} `network_error` when its code cannot be fetched; `config_invalid`
+ *   for an invalid entry.
+ */
+export async function apiTokens(ctx: ProtocolContext, parts: ApiTokenParts): Promise<ApiTokens> {
+  const module = await import('./apiTokens.js').catch((error: unknown) => {
+    throw toAuthError(error, 'network_error', 'Loading the tokens of `apis`')
+  })
+  return module.createApiTokens(ctx, parts)
+}
 
 /**
  * Links the on-demand layers to the first load (see firstLoad.ts) and adds the protocol's parts to

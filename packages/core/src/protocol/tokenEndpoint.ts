@@ -37,18 +37,25 @@ export function sessionFromTokenResponse(
   if (scope !== undefined) session.scope = scope
   if (dpopJkt !== undefined) session.dpopJkt = dpopJkt
   if (previous?.silent) session.silent = true
+  // The `apis`' tokens come from the same grant: a refresh keeps them.
+  if (previous?.apis !== undefined) session.apis = previous.apis
   return session
 }
 
-/** Options of a token-endpoint request: timeout, fetch, resource, and the DPoP handle if any. */
+/**
+ * Options of a token-endpoint request: timeout, fetch, the DPoP handle if any, and `parameters`
+ * (by default the configured `resource`).
+ */
 export function tokenRequestOptions(
   ctx: AuthContext,
   dpop: oauth.DPoPHandle | undefined,
+  parameters: Record<string, string> | undefined = ctx.cfg.resource === undefined
+    ? undefined
+    : { resource: ctx.cfg.resource },
 ): oauth.TokenEndpointRequestOptions {
-  const { cfg } = ctx
   return {
-    ...requestOptions(cfg, ctx.platform.fetch),
-    ...(cfg.resource === undefined ? {} : { additionalParameters: { resource: cfg.resource } }),
+    ...requestOptions(ctx.cfg, ctx.platform.fetch),
+    ...(parameters === undefined ? {} : { additionalParameters: parameters }),
     ...(dpop === undefined ? {} : { DPoP: dpop }),
   }
 }
@@ -121,6 +128,8 @@ export function tokenError(error: unknown, what: string): AuthError {
 /**
  * The refresh-token grant (RFC 6749 section 6): a proof from the session's own key when it is
  * bound, the same checks as the code exchange, and the same user.
+ * @param parameters the request's own (by default the configured `resource`): one of the `apis`
+ *   asks with its `resource` and `scope` (RFC 8707 section 2.2, protocol/apiTokens.ts).
  * @throws {@link AuthError} as classified by {@link tokenError}; `session_expired` when the
  *   refreshed ID token names another user.
  */
@@ -128,6 +137,7 @@ export async function refreshGrant(
   ctx: ProtocolContext,
   refreshToken: string,
   previous: Session,
+  parameters?: Record<string, string>,
 ): Promise<Session> {
   const { client } = ctx
   const what = 'The token refresh'
@@ -146,7 +156,7 @@ export async function refreshGrant(
           client,
           oauth.None(),
           refreshToken,
-          tokenRequestOptions(ctx, dpop),
+          tokenRequestOptions(ctx, dpop, ...(parameters ? [parameters] : [])),
         ),
       ),
     )
