@@ -1,11 +1,13 @@
 // What the e2e specs need to drive the playground: its URLs, its test hooks, and the sign-in pages.
 import { type BrowserContext, expect, type Page } from '@playwright/test'
 import type { ApiRequestRecord } from '../playground/server/api.js'
-import type { ParRequestRecord } from '../playground/server/authServer.js'
+import type { ParRequestRecord, TokenRequestRecord } from '../playground/server/authServer.js'
 
 export const SPA = 'http://localhost:5173'
 export const ISSUER = 'http://localhost:4000'
 export const API = 'http://localhost:4001'
+/** The reports API: a second API with its own audience (this URL) and scope `reports:read`. */
+export const REPORTS = 'http://localhost:4002'
 export const CLIENT_ID = 'latchkey-spa'
 /** The SPA's refresh leeway in seconds: playwright.config.ts starts the playground with it. */
 const REFRESH_LEEWAY_S = 2
@@ -84,15 +86,11 @@ export interface StoredSession {
   user?: Record<string, unknown>
 }
 
-interface TokenRequest {
-  grant_type: string
-  status: number
-  /** The request carried a `DPoP` proof header. */
-  dpop: boolean
-  /** The OAuth `error` of an error response, e.g. `use_dpop_nonce`. */
-  error?: string
-  at: number
-}
+/**
+ * One request to the token endpoint, as the server saw it: its grant type, status, whether it
+ * carried a DPoP proof, its `resource` and `scope` (to count refreshes per API), its error.
+ */
+type TokenRequest = TokenRequestRecord
 
 /** One request to the pushed authorization request endpoint (RFC 9126), as the server saw it. */
 export type ParRequest = ParRequestRecord
@@ -145,15 +143,19 @@ export async function setAuthServerConfig(
   return postConfig(ISSUER, partial)
 }
 
-/** Changes some of the demo API's settings; the rest stay as they are. */
-export async function setApiConfig(partial: Partial<ApiConfig>): Promise<ApiConfig> {
-  return postConfig(API, partial)
+/** Changes some of the demo API's (or, with `api`, the reports API's) settings; the rest stay. */
+export async function setApiConfig(
+  partial: Partial<ApiConfig>,
+  api: typeof API | typeof REPORTS = API,
+): Promise<ApiConfig> {
+  return postConfig(api, partial)
 }
 
-/** Puts both servers back to their defaults: call it in `afterEach` of specs that change them. */
+/** Puts the servers back to their defaults: call it in `afterEach` of specs that change them. */
 export async function resetPlaygroundConfig(): Promise<void> {
   await setAuthServerConfig(DEFAULT_AUTH_SERVER_CONFIG)
   await setApiConfig(DEFAULT_API_CONFIG)
+  await setApiConfig(DEFAULT_API_CONFIG, REPORTS)
 }
 
 async function postConfig<T extends object>(origin: string, partial: Partial<T>): Promise<T> {
@@ -302,7 +304,16 @@ export type ApiRequest = ApiRequestRecord
 
 /** Every request the demo API has received since it started. */
 export async function apiRequests(): Promise<ApiRequest[]> {
-  const response = await fetch(`${API}/__playground/requests`)
+  return requestsAt(API)
+}
+
+/** Every request the reports API has received since it started. */
+export async function reportsRequests(): Promise<ApiRequest[]> {
+  return requestsAt(REPORTS)
+}
+
+async function requestsAt(api: string): Promise<ApiRequest[]> {
+  const response = await fetch(`${api}/__playground/requests`)
   expect(response.status).toBe(200)
   return (await response.json()) as ApiRequest[]
 }

@@ -1,11 +1,14 @@
-// `pnpm dev`: starts the authorization server, the demo API and the demo apps' Vite dev servers
-// (the vanilla SPA, the React app and the Vue app).
+// `pnpm dev`: starts the authorization server, the demo API, the reports API (a second API with its
+// own audience and scope, RFC 8707) and the demo apps' Vite dev servers (the vanilla SPA, the React
+// app and the Vue app).
 //
 // Environment:
 //   LATCHKEY_PORT_BASE  moves every port: the authorization server on the base, the API on +1, the
-//                       SPA, React and Vue demos on +2, +3, +4 (e.g. 7000: 7000 to 7004)
+//                       SPA, React and Vue demos on +2, +3, +4, the reports API on +5 (e.g. 7000:
+//                       7000 to 7005)
 //   LATCHKEY_AUTH_PORT (4000), LATCHKEY_API_PORT (4001), LATCHKEY_SPA_PORT (5173),
-//   LATCHKEY_REACT_PORT (5174), LATCHKEY_VUE_PORT (5175)  one port each, over the base
+//   LATCHKEY_REACT_PORT (5174), LATCHKEY_VUE_PORT (5175), LATCHKEY_REPORTS_PORT (4002)
+//                       one port each, over the base
 //                       (server/ports.ts; the ready banner prints the addresses in use)
 //   LATCHKEY_EXTRA_ORIGINS  comma-separated origins the embedded servers also accept as SPAs
 //                       (redirect URI `${origin}/callback`, CORS), e.g. `npm run bench`'s peer pages
@@ -13,10 +16,13 @@
 //   LATCHKEY_CLIENT_ID  (latchkey-spa), LATCHKEY_SCOPE, LATCHKEY_RESOURCE
 //   LATCHKEY_API_URL    use another API instead of the embedded one
 //   LATCHKEY_API_AUDIENCE  `aud` the embedded API requires (its own URL)
+//   LATCHKEY_REPORTS_URL  use another second API instead of the embedded reports API (its URL is
+//                       its resource, scope reports:read); with LATCHKEY_API_URL or LATCHKEY_ISSUER
+//                       set and this not, no reports API: another provider knows nothing of it
 //   LATCHKEY_ACCESS_TOKEN_TTL  access-token lifetime in seconds for the embedded server (300);
 //                       POST {"accessTokenTtl": n} to the server's /__playground/config changes it
-//                       (as do {"dpopNonce": true} and {"advertiseDpop": false}; the embedded API has
-//                       its own {"dpopNonce": true} at its /__playground/config)
+//                       (as do {"dpopNonce": true} and {"advertiseDpop": false}; each embedded API
+//                       has its own {"dpopNonce": true} at its /__playground/config)
 //   LATCHKEY_DPOP_NONCE  `false` stops the embedded server from demanding DPoP nonces (on)
 //   LATCHKEY_DPOP       `false` runs the embedded server without advertising DPoP (on): the SPA then
 //                       gets Bearer tokens, kept in memory and restored after a reload by silent sign-in
@@ -49,7 +55,14 @@ import {
 const DEFAULT_SCOPE = 'openid profile email offline_access api:read'
 
 const env = process.env
-const { auth: authPort, api: apiPort, spa: spaPort, react: reactPort, vue: vuePort } = ports()
+const {
+  auth: authPort,
+  api: apiPort,
+  spa: spaPort,
+  react: reactPort,
+  vue: vuePort,
+  reports: reportsPort,
+} = ports()
 const spaOrigin = `http://localhost:${spaPort}`
 const reactOrigin = `http://localhost:${reactPort}`
 const vueOrigin = `http://localhost:${vuePort}`
@@ -61,6 +74,11 @@ const issuer = env.LATCHKEY_ISSUER || embeddedIssuer
 const apiUrl = env.LATCHKEY_API_URL || embeddedApiUrl
 // Another provider will not mint tokens for the embedded API's URL; its API identifier goes here.
 const apiAudience = env.LATCHKEY_API_AUDIENCE || embeddedApiUrl
+// The embedded reports API goes with the embedded server and demo API only: another provider
+// would not mint tokens for its URL.
+const embedReports = !env.LATCHKEY_REPORTS_URL && !env.LATCHKEY_API_URL && !env.LATCHKEY_ISSUER
+const reportsUrl =
+  env.LATCHKEY_REPORTS_URL || (embedReports ? `http://localhost:${reportsPort}` : '')
 const accessTokenTtl = env.LATCHKEY_ACCESS_TOKEN_TTL ? Number(env.LATCHKEY_ACCESS_TOKEN_TTL) : 300
 
 const running: RunningServer[] = []
@@ -105,6 +123,8 @@ async function main(): Promise<void> {
         issuer: embeddedIssuer,
         spaOrigins,
         apiAudience: embeddedApiUrl,
+        // The URL is the resource indicator the demo apps send for it.
+        reportsAudience: reportsUrl || `http://localhost:${reportsPort}`,
         accessTokenTtl,
         // On by default, as a careful server would run; the e2e specs switch it per test.
         dpopNonce: env.LATCHKEY_DPOP_NONCE !== 'false',
@@ -139,11 +159,28 @@ async function main(): Promise<void> {
       ),
     )
   }
+  if (embedReports) {
+    running.push(
+      await start('reports API', reportsPort, () =>
+        startApi({
+          port: reportsPort,
+          issuer,
+          audience: reportsUrl,
+          spaOrigins,
+          scope: 'reports:read',
+          name: 'reports API',
+          realm: 'latchkey-reports',
+        }),
+      ),
+    )
+  }
 
   // Vite reads VITE_* from process.env while resolving its config, so they must be set first.
   env.VITE_LATCHKEY_ISSUER = issuer
   env.VITE_LATCHKEY_CLIENT_ID = env.LATCHKEY_CLIENT_ID || 'latchkey-spa'
   env.VITE_LATCHKEY_API_URL = apiUrl
+  // The demo apps pass it as an `apis` entry (its own resource and scope) when it is set.
+  if (reportsUrl) env.VITE_LATCHKEY_REPORTS_URL = reportsUrl
   env.VITE_LATCHKEY_SCOPE = env.LATCHKEY_SCOPE || DEFAULT_SCOPE
   const resource = env.LATCHKEY_RESOURCE || (env.LATCHKEY_API_URL ? '' : embeddedApiUrl)
   if (resource) env.VITE_LATCHKEY_RESOURCE = resource
@@ -156,6 +193,11 @@ async function main(): Promise<void> {
   await startVite('React demo dev server', 'react', reactPort)
   await startVite('Vue demo dev server', 'vue', vuePort)
 
+  const reportsBanner = embedReports
+    ? `${reportsUrl} (scope reports:read, its own audience)`
+    : reportsUrl
+      ? `${reportsUrl} (external)`
+      : 'none: LATCHKEY_REPORTS_URL names one beside another issuer or API'
   console.log(`
 Latchkey playground ready: open ${spaOrigin}
   SPA (TypeScript):     ${spaOrigin}
@@ -163,6 +205,7 @@ Latchkey playground ready: open ${spaOrigin}
   Vue demo:             ${vueOrigin}
   authorization server: ${issuer}${env.LATCHKEY_ISSUER ? ' (external)' : ''}
   demo API:             ${apiUrl}${env.LATCHKEY_API_URL ? ' (external)' : ''}
+  reports API:          ${reportsBanner}
   client id:            ${env.VITE_LATCHKEY_CLIENT_ID}${serviceClients}
 Press Ctrl+C to stop.
 `)
@@ -200,7 +243,7 @@ async function start<T extends RunningServer>(
       console.error(
         `Cannot start the ${what}: port ${portNumber} is already in use. ` +
           `Stop whatever uses it, or move every port of the playground with ${PORT_BASE_VARIABLE} ` +
-          `(e.g. ${PORT_BASE_VARIABLE}=7000 npm run dev: ports 7000 to 7004) or one with the ` +
+          `(e.g. ${PORT_BASE_VARIABLE}=7000 npm run dev: ports 7000 to 7005) or one with the ` +
           'LATCHKEY_*_PORT variables.',
       )
     } else {

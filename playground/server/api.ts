@@ -1,5 +1,6 @@
-// The playground's demo API: a resource server that accepts only access tokens the playground's
-// (or the configured) issuer minted for it, as a real API would.
+// The playground's demo APIs: resource servers that accept only access tokens the playground's
+// (or the configured) issuer minted for them, as a real API would. `npm run dev` starts two, each
+// with its own audience and scope: the demo API and the reports API.
 import { createHash, randomBytes } from 'node:crypto'
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http'
 import {
@@ -24,6 +25,21 @@ export interface ApiOptions {
   audience: string
   /** The only origins allowed to call the API from a browser (the demo SPAs). */
   spaOrigins: readonly string[]
+  /**
+   * The scope `GET /api/me` and `GET /api/recent` require of a user's access token.
+   * @default 'api:read'
+   */
+  scope?: string
+  /**
+   * What the API calls itself in its answers and log lines, e.g. `reports API`.
+   * @default 'demo API'
+   */
+  name?: string
+  /**
+   * The `realm` of its `WWW-Authenticate` challenges.
+   * @default 'latchkey-demo'
+   */
+  realm?: string
 }
 
 /** One request the API received, as reported by `GET /__playground/requests`. */
@@ -48,8 +64,8 @@ interface ApiConfig {
   dpopNonce: boolean
 }
 
-const REALM = 'latchkey-demo'
-const REQUIRED_SCOPE = 'api:read'
+const DEFAULT_REALM = 'latchkey-demo'
+const DEFAULT_SCOPE = 'api:read'
 const ACCESS_TOKEN_ALGS = ['RS256', 'PS256', 'ES256', 'EdDSA', 'Ed25519']
 const DPOP_ALGS = ['ES256', 'EdDSA', 'Ed25519', 'RS256', 'PS256']
 const DPOP_PROOF_MAX_AGE_S = 60
@@ -69,18 +85,19 @@ class Rejection {
     /** A `DPoP-Nonce` to send with a `use_dpop_nonce` challenge. */
     readonly nonce?: string,
     /** The scope to name in an `insufficient_scope` challenge. */
-    readonly scope: string = REQUIRED_SCOPE,
+    readonly scope?: string,
     /** The `max_age` to name in an `insufficient_user_authentication` challenge (RFC 9470). */
     readonly maxAge?: number,
   ) {}
 }
 
 /**
- * Starts the demo API on 127.0.0.1.
+ * Starts a demo API on 127.0.0.1 (the demo API by default; the playground's reports API is a
+ * second one with its own `audience`, `scope` and `name`).
  *
  * `GET /api/me` answers with the caller's claims when the request carries a valid access token
- * with the `api:read` scope: `Authorization: Bearer <jwt>`, or `Authorization: DPoP <jwt>` plus a
- * `DPoP` proof when the token is sender-constrained. `GET /api/service` answers only service
+ * for `audience` with `scope` (`api:read` by default): `Authorization: Bearer <jwt>`, or
+ * `Authorization: DPoP <jwt>` plus a `DPoP` proof when the token is sender-constrained. `GET /api/service` answers only service
  * tokens (client credentials): scope `api:service` and no end user (`sub` is the client itself);
  * anything else gets 403 `insufficient_scope`. `GET /api/ping` answers `{ ok: true }` to anyone
  * (a baseline for timing). `GET /api/recent` answers as `/api/me` does, but only for a user who
@@ -89,10 +106,10 @@ class Rejection {
  * reads the access token's `auth_time` (RFC 9068 section 2.2.1) and otherwise answers 401 with an
  * RFC 9470 step-up challenge, `error="insufficient_user_authentication"` and `max_age`.
  *
- * Test hooks: `GET /__playground/requests` lists every other request it received, and `GET` /
- * `POST /__playground/config` reads and changes {@link ApiConfig} (POST `{ "dpopNonce": true }` to
- * make DPoP proofs carry the API's nonce: without it the answer is a 401 `use_dpop_nonce`
- * challenge with a `DPoP-Nonce` header).
+ * Test hooks, each instance its own: `GET /__playground/requests` lists every other request it
+ * received, and `GET` / `POST /__playground/config` reads and changes {@link ApiConfig} (POST
+ * `{ "dpopNonce": true }` to make DPoP proofs carry the API's nonce: without it the answer is a
+ * 401 `use_dpop_nonce` challenge with a `DPoP-Nonce` header).
  *
  * @see https://www.rfc-editor.org/rfc/rfc6750#section-3 (Bearer challenges)
  * @see https://www.rfc-editor.org/rfc/rfc9449#section-7 (DPoP-bound tokens)
@@ -102,10 +119,13 @@ class Rejection {
  */
 export async function startApi(options: ApiOptions): Promise<RunningServer> {
   const { issuer, audience, spaOrigins } = options
+  const requiredScope = options.scope ?? DEFAULT_SCOPE
+  const name = options.name ?? 'demo API'
+  const realm = options.realm ?? DEFAULT_REALM
   const requests: ApiRequestRecord[] = []
   const config: ApiConfig = { dpopNonce: false }
   const nonces = createNonceSource()
-  const verifier = createTokenVerifier(issuer, audience, () =>
+  const verifier = createTokenVerifier(issuer, audience, name, () =>
     config.dpopNonce ? nonces : undefined,
   )
 
@@ -179,18 +199,20 @@ export async function startApi(options: ApiOptions): Promise<RunningServer> {
               iat: payload.iat,
               exp: payload.exp,
               token_type: scheme,
-              message: `Hello ${payload.client_id}, service caller, from the demo API`,
+              message: `Hello ${payload.client_id}, service caller, from the ${name}`,
             },
             nonce ? { ...cors, 'dpop-nonce': nonce } : cors,
           )
           return
         }
-        if (!scope.split(' ').includes(REQUIRED_SCOPE)) {
+        if (!scope.split(' ').includes(requiredScope)) {
           throw new Rejection(
             403,
             'insufficient_scope',
-            `the token lacks the ${REQUIRED_SCOPE} scope`,
+            `the token lacks the ${requiredScope} scope`,
             scheme,
+            undefined,
+            requiredScope,
           )
         }
         if (recent) {
@@ -207,7 +229,7 @@ export async function startApi(options: ApiOptions): Promise<RunningServer> {
                 : `this route needs a sign-in within the last ${maxAge} seconds`,
               scheme,
               undefined,
-              REQUIRED_SCOPE,
+              undefined,
               maxAge,
             )
           }
@@ -234,7 +256,7 @@ export async function startApi(options: ApiOptions): Promise<RunningServer> {
             iat: payload.iat,
             exp: payload.exp,
             token_type: scheme,
-            message: `Hello ${payload.sub} from the demo API`,
+            message: `Hello ${payload.sub} from the ${name}`,
           },
           // RFC 9449 section 8.2: a fresh nonce on success saves the client the next challenge.
           nonce ? { ...cors, 'dpop-nonce': nonce } : cors,
@@ -246,9 +268,9 @@ export async function startApi(options: ApiOptions): Promise<RunningServer> {
             ? error
             : new Rejection(503, undefined, 'token validation failed unexpectedly', 'Bearer')
         if (!(error instanceof Rejection)) {
-          console.error('[api] token validation failed unexpectedly:', error)
+          console.error(`[${name}] token validation failed unexpectedly:`, error)
         }
-        sendRejection(res, rejection, cors)
+        sendRejection(res, rejection, realm, cors)
       })
   })
 
@@ -275,15 +297,16 @@ function corsHeaders(req: IncomingMessage, spaOrigins: readonly string[]): Recor
 function sendRejection(
   res: ServerResponse,
   { status, error, description, scheme, nonce, scope, maxAge }: Rejection,
+  realm: string,
   cors: Record<string, string>,
 ): void {
   const headers: Record<string, string> = { ...cors }
   if (nonce) headers['dpop-nonce'] = nonce
   if (status !== 503) {
-    const params = [`realm="${REALM}"`]
+    const params = [`realm="${realm}"`]
     if (error) params.push(`error="${error}"`)
     if (description) params.push(`error_description="${description}"`)
-    if (error === 'insufficient_scope') params.push(`scope="${scope}"`)
+    if (error === 'insufficient_scope' && scope) params.push(`scope="${scope}"`)
     if (maxAge !== undefined) params.push(`max_age=${maxAge}`)
     if (scheme === 'DPoP') params.push(`algs="${DPOP_ALGS.join(' ')}"`)
     headers['www-authenticate'] = `${scheme} ${params.join(', ')}`
@@ -306,6 +329,7 @@ type Verified = {
 function createTokenVerifier(
   issuer: string,
   audience: string,
+  name: string,
   currentNonces: () => NonceSource | undefined,
 ): (req: IncomingMessage, url: URL) => Promise<Verified> {
   // Discovered on first use so the API can start before (or without) the authorization server;
@@ -339,7 +363,7 @@ function createTokenVerifier(
     try {
       keySet = await getJwks()
     } catch (error) {
-      console.error(`[api] cannot discover the JWKS of ${issuer}:`, error)
+      console.error(`[${name}] cannot discover the JWKS of ${issuer}:`, error)
       throw new Rejection(503, undefined, undefined, usedScheme)
     }
 

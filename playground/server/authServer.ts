@@ -17,8 +17,13 @@ export interface AuthServerOptions {
   issuer: string
   /** Origins of the demo SPAs; each one's `/callback` and `/` are the only registered redirect URIs. */
   spaOrigins: readonly string[]
-  /** Resource indicator (and `aud`) of the demo API. */
+  /** Resource indicator (and `aud`) of the demo API, the default resource. */
   apiAudience: string
+  /**
+   * Resource indicator (and `aud`) of the reports API, a second resource server whose tokens
+   * carry `reports:read` only. Without it the demo API is the only resource server.
+   */
+  reportsAudience?: string
   /**
    * Access-token lifetime in seconds; `POST /__playground/config` changes it at runtime.
    * @default 300
@@ -84,6 +89,13 @@ export interface TokenRequestRecord {
   status: number
   /** Whether the request carried a `DPoP` proof header. */
   dpop: boolean
+  /**
+   * The request's `resource` (RFC 8707), `null` without one; values of a repeated parameter are
+   * joined by spaces. Tests count the refreshes per API by it.
+   */
+  resource: string | null
+  /** The request's `scope`, `null` without one. */
+  scope: string | null
   /** The OAuth `error` code of an error response, e.g. `use_dpop_nonce`. */
   error?: string
   at: number
@@ -112,6 +124,8 @@ const SPA_CLIENT_ID = 'latchkey-spa'
 
 /** The scope the SPA's access tokens get for the demo API. */
 const API_SCOPE = 'api:read'
+/** The scope the SPA's access tokens get for the reports API. */
+const REPORTS_SCOPE = 'reports:read'
 /** A started authorization server. */
 export interface AuthServer extends RunningServer {
   /**
@@ -123,9 +137,11 @@ export interface AuthServer extends RunningServer {
 
 /**
  * Starts an oidc-provider authorization server with one public SPA client, three confidential
- * service clients ({@link SERVICE_CLIENTS}) allowed only the client-credentials grant, and the
- * demo API as its only resource server. The SPA's tokens get {@link API_SCOPE}, the service
- * clients' tokens {@link SERVICE_SCOPE}; both are JWTs (RFC 9068) with the API as `aud`.
+ * service clients ({@link SERVICE_CLIENTS}) allowed only the client-credentials grant, and two
+ * resource servers (RFC 8707): the demo API, the default, and the reports API when
+ * `reportsAudience` is given. The SPA's tokens get {@link API_SCOPE} for the demo API and
+ * {@link REPORTS_SCOPE} for the reports API, the service clients' tokens {@link SERVICE_SCOPE},
+ * for the demo API only; all are JWTs (RFC 9068) with their API as `aud`.
  *
  * Besides the provider's own routes it serves test hooks: `GET /__playground/stats` lists every
  * token-endpoint request so tests can count refreshes (and every pushed authorization request),
@@ -139,7 +155,7 @@ export interface AuthServer extends RunningServer {
  * @throws when the port is taken (the error has `code: 'EADDRINUSE'`).
  */
 export async function startAuthServer(options: AuthServerOptions): Promise<AuthServer> {
-  const { issuer, spaOrigins, apiAudience } = options
+  const { issuer, spaOrigins, apiAudience, reportsAudience } = options
   // Mutable so tests can shorten token lifetimes without restarting the server; both places
   // that set the lifetime read it when a token is issued.
   const config: PlaygroundConfig = {
@@ -178,7 +194,7 @@ export async function startAuthServer(options: AuthServerOptions): Promise<AuthS
         // Bearer tokens. A token request with a proof gets DPoP-bound access and refresh tokens.
         dpop_bound_access_tokens: false,
         // The SPA may never ask for the service scope.
-        scope: ['openid', 'profile', 'email', 'offline_access', API_SCOPE].join(' '),
+        scope: ['openid', 'profile', 'email', 'offline_access', API_SCOPE, REPORTS_SCOPE].join(' '),
       },
       { ...service('client_secret_basic'), client_secret: SERVICE_CLIENT_SECRET },
       { ...service('client_secret_post'), client_secret: SERVICE_CLIENT_SECRET },
@@ -190,7 +206,15 @@ export async function startAuthServer(options: AuthServerOptions): Promise<AuthS
     ],
     jwks: { keys: await signingKeys() },
     cookies: { keys: [randomBytes(32).toString('base64url')] },
-    scopes: ['openid', 'profile', 'email', 'offline_access', API_SCOPE, SERVICE_SCOPE],
+    scopes: [
+      'openid',
+      'profile',
+      'email',
+      'offline_access',
+      API_SCOPE,
+      REPORTS_SCOPE,
+      SERVICE_SCOPE,
+    ],
     claims: {
       openid: ['sub'],
       profile: ['name'],
@@ -255,19 +279,32 @@ export async function startAuthServer(options: AuthServerOptions): Promise<AuthS
       rpInitiatedLogout: { enabled: true },
       resourceIndicators: {
         enabled: true,
-        defaultResource: () => apiAudience,
+        // The demo API when a request names no resource, and when the grant holds several (the
+        // demo API and the reports API) and the token request names none of them: oidc-provider
+        // then passes them as `oneOf`, and a token is for one audience only.
+        defaultResource: (_ctx, _client, oneOf) =>
+          oneOf === undefined || oneOf.includes(apiAudience) ? apiAudience : oneOf,
         useGrantedResource: () => true,
         getResourceServerInfo: (_ctx, resourceIndicator, client) => {
-          if (resourceIndicator !== apiAudience) {
-            throw new errors.InvalidTarget()
+          const serviceClient = serviceClientIds.has(client.clientId)
+          if (resourceIndicator === apiAudience) {
+            return {
+              // Service tokens carry no end user, the SPA's always do: the scopes keep them apart.
+              scope: serviceClient ? SERVICE_SCOPE : API_SCOPE,
+              audience: apiAudience,
+              accessTokenFormat: 'jwt',
+              accessTokenTTL: config.accessTokenTtl,
+            }
           }
-          return {
-            // Service tokens carry no end user, the SPA's always do: the scopes keep them apart.
-            scope: serviceClientIds.has(client.clientId) ? SERVICE_SCOPE : API_SCOPE,
-            audience: apiAudience,
-            accessTokenFormat: 'jwt',
-            accessTokenTTL: config.accessTokenTtl,
+          if (resourceIndicator === reportsAudience && !serviceClient) {
+            return {
+              scope: REPORTS_SCOPE,
+              audience: reportsAudience,
+              accessTokenFormat: 'jwt',
+              accessTokenTTL: config.accessTokenTtl,
+            }
           }
+          throw new errors.InvalidTarget()
         },
       },
     },
@@ -314,10 +351,14 @@ export async function startAuthServer(options: AuthServerOptions): Promise<AuthS
     if (ctx.oidc?.route === 'token' && ctx.method === 'POST') {
       const grantType = ctx.oidc.params?.grant_type ?? ctx.oidc.body?.grant_type
       const error = ctx.status >= 400 && isRecord(ctx.body) ? ctx.body.error : undefined
+      // The form as sent: oidc-provider's params may hold the resource it defaulted to.
+      const form = (ctx.oidc.body ?? {}) as Record<string, unknown>
       tokenRequests.push({
         grant_type: typeof grantType === 'string' ? grantType : null,
         status: ctx.status,
         dpop: ctx.get('DPoP') !== '',
+        resource: formValue(form.resource),
+        scope: formValue(form.scope),
         ...(typeof error === 'string' ? { error } : {}),
         at: Date.now(),
       })
@@ -414,6 +455,13 @@ function updateConfig(config: PlaygroundConfig, body: unknown): string | undefin
   if (coop !== undefined) config.coop = coop
   if (requirePar !== undefined) config.requirePar = requirePar
   return undefined
+}
+
+/** A form parameter's value (a repeated one's values joined by spaces), or `null`. */
+function formValue(value: unknown): string | null {
+  if (typeof value === 'string') return value
+  if (Array.isArray(value) && value.length > 0) return value.map(String).join(' ')
+  return null
 }
 
 function isRecord(value: unknown): value is Record<string, unknown> {

@@ -2,10 +2,11 @@
 // which must agree. No oidc-provider import, so scripts can load it.
 //
 //   LATCHKEY_PORT_BASE   moves them all: the authorization server on the base, the demo API on
-//                        base+1, the SPA, React and Vue demos on base+2, +3 and +4
+//                        base+1, the SPA, React and Vue demos on base+2, +3 and +4, the reports
+//                        API (the second API, its own audience) on base+5
 //   LATCHKEY_AUTH_PORT, LATCHKEY_API_PORT, LATCHKEY_SPA_PORT, LATCHKEY_REACT_PORT,
-//   LATCHKEY_VUE_PORT    one port each, over the base
-// With neither: 4000, 4001, 5173, 5174, 5175.
+//   LATCHKEY_VUE_PORT, LATCHKEY_REPORTS_PORT    one port each, over the base
+// With neither: 4000, 4001, 5173, 5174, 5175, 4002.
 
 export interface PlaygroundPorts {
   auth: number
@@ -13,6 +14,7 @@ export interface PlaygroundPorts {
   spa: number
   react: number
   vue: number
+  reports: number
 }
 
 const DEFAULT_PORTS: PlaygroundPorts = {
@@ -21,6 +23,7 @@ const DEFAULT_PORTS: PlaygroundPorts = {
   spa: 5173,
   react: 5174,
   vue: 5175,
+  reports: 4002,
 }
 
 /** Each port's variable, and its offset from LATCHKEY_PORT_BASE. */
@@ -30,6 +33,7 @@ export const PORT_SETTINGS: Record<keyof PlaygroundPorts, { variable: string; of
   spa: { variable: 'LATCHKEY_SPA_PORT', offset: 2 },
   react: { variable: 'LATCHKEY_REACT_PORT', offset: 3 },
   vue: { variable: 'LATCHKEY_VUE_PORT', offset: 4 },
+  reports: { variable: 'LATCHKEY_REPORTS_PORT', offset: 5 },
 }
 
 export const PORT_BASE_VARIABLE = 'LATCHKEY_PORT_BASE'
@@ -37,7 +41,7 @@ export const PORT_BASE_VARIABLE = 'LATCHKEY_PORT_BASE'
 /** The ports `env` asks for; throws an Error in plain words on a value that is not a port. */
 export function playgroundPorts(env: NodeJS.ProcessEnv = process.env): PlaygroundPorts {
   const baseText = env[PORT_BASE_VARIABLE]
-  const base = baseText ? portNumber(PORT_BASE_VARIABLE, baseText, 4) : undefined
+  const base = baseText ? portNumber(PORT_BASE_VARIABLE, baseText, 5) : undefined
   const ports = { ...DEFAULT_PORTS }
   for (const name of Object.keys(PORT_SETTINGS) as Array<keyof PlaygroundPorts>) {
     const { variable, offset } = PORT_SETTINGS[name]
