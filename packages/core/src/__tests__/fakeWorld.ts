@@ -6,6 +6,8 @@ import type { Platform, TabChannel, TabMessage } from '../first/platform.js'
 export const ISSUER = 'https://id.example.com'
 export const APP = 'https://app.example.com'
 export const API = 'https://api.example.com'
+/** A second API, with an audience of its own (the `apis` option, RFC 8707). */
+export const REPORTS = 'https://reports.example.com'
 export const config = { issuer: ISSUER, clientId: 'spa', redirectUri: `${APP}/callback` }
 
 const { privateKey } = await generateKeyPair('RS256')
@@ -51,6 +53,17 @@ export interface WorldOptions {
    * `tokenNonce`, as the token endpoint does.
    */
   par?: 'advertised' | 'required' | 'required-without-endpoint'
+  /**
+   * The resource indicators the server knows (RFC 8707): a token request for another answers
+   * `invalid_target`. Without it every resource is accepted.
+   */
+  resources?: string[]
+  /**
+   * Access tokens as JWTs (RFC 9068) whose `aud` is the requested `resource` (`'honoured'`), or
+   * the API's whatever was asked, as a server without resource indicators (`'ignored'`).
+   * Opaque tokens (`at-1`, ...) without it.
+   */
+  jwtAccessTokens?: 'honoured' | 'ignored'
 }
 
 /** What the next token response does: a status, a JSON OAuth error, or 'network' (fetch rejects). */
@@ -186,6 +199,13 @@ export function fakeWorld(options: WorldOptions = {}) {
         { status: options.codeStatus ?? 400 },
       )
     }
+    const resource = body.get('resource')
+    if (resource !== null && options.resources && !options.resources.includes(resource)) {
+      return Response.json(
+        { error: 'invalid_target', error_description: 'resource indicator is missing, or unknown' },
+        { status: 400 },
+      )
+    }
     if (grant === 'refresh_token') {
       const token = body.get('refresh_token') ?? ''
       if (!validRefreshTokens.has(token)) {
@@ -203,8 +223,15 @@ export function fakeWorld(options: WorldOptions = {}) {
     validRefreshTokens.add(refreshToken)
     const sub =
       grant === 'refresh_token' ? (options.refreshSub ?? 'user-1') : (options.codeSub ?? 'user-1')
+    const audience = options.jwtAccessTokens === 'honoured' ? (resource ?? API) : API
     return Response.json({
-      access_token: `at-${issued}`,
+      access_token:
+        options.jwtAccessTokens === undefined
+          ? `at-${issued}`
+          : `eyJhbGciOiJSUzI1NiJ9.${btoa(JSON.stringify({ aud: audience, jti: issued }))
+              .replace(/=+$/, '')
+              .replace(/\+/g, '-')
+              .replace(/\//g, '_')}.sig`,
       token_type: options.tokenType ?? (proof === undefined ? 'Bearer' : 'DPoP'),
       expires_in: options.expiresIn ?? 300,
       refresh_token: refreshToken,
@@ -250,7 +277,7 @@ export function fakeWorld(options: WorldOptions = {}) {
           return new Response(null, { status: 200 })
       }
     }
-    if (url.origin === API) {
+    if (url.origin === API || url.origin === REPORTS) {
       const headers = new Headers(init?.headers)
       api.push({
         url: url.href,

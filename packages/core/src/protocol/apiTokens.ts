@@ -44,11 +44,12 @@ export function checkApis(ctx: ProtocolContext): CheckedApi[] {
     }
     seen.add(api.origin)
     const { resource, scope } = api
-    if (
-      resource !== undefined &&
-      protocol.parseUrl(`${label}.resource`, resource, invalid).search
-    ) {
-      throw invalid(`\`${label}.resource\` must not contain a query string (RFC 8707).`)
+    // An absolute URI without fragment, whatever its scheme (`urn:`, `api:`): an identifier, never
+    // fetched. A query is not recommended (RFC 8707 section 2), and refused as for `resource`.
+    if (resource !== undefined && !/^[a-z][\w+.-]*:[^#?]+$/i.test(resource)) {
+      throw invalid(
+        `\`${label}.resource\` must be an absolute URI without query or fragment, such as "https://reports.example.com" (RFC 8707 section 2; got ${JSON.stringify(resource)}).`,
+      )
     }
     if (scope !== undefined && (typeof scope !== 'string' || scope.trim() === '')) {
       throw invalid(`\`${label}.scope\` must be a non-empty, space-separated string.`)
