@@ -43,6 +43,7 @@ export default defineConfig({
             { text: 'Popup and silent sign-in', link: '/guides/popup-and-silent' },
             { text: 'DPoP', link: '/guides/dpop' },
             { text: 'Step-up authentication', link: '/guides/step-up' },
+            { text: 'Tokens for several APIs', link: '/guides/apis' },
             { text: 'Errors', link: '/guides/errors' },
             { text: 'Configuring a provider', link: '/guides/providers' },
             { text: 'Troubleshooting', link: '/guides/troubleshooting' },
