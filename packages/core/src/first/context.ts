@@ -4,7 +4,6 @@ import type { FlowEvent } from '../protocol/events.js'
 import type { Auth } from './auth.js'
 import type { ResolvedConfig } from './config.js'
 import type { AuthError } from './errors.js'
-import type { TakingStore } from './kv.js'
 import type { Platform, TabMessage } from './platform.js'
 import type { Session, SessionStore } from './session.js'
 
@@ -16,8 +15,8 @@ export interface AuthContext {
   scopeKey: string
   tabId: string
   sessions: SessionStore
-  /** Where login transactions are kept (see `transactionsOf`): IndexedDB, else sessionStorage. */
-  transactionStorage: TakingStore
+  /** Reports a storage failure once (login transactions' storage reports its own through it). */
+  reportStorage(error: AuthError): void
   /** Runs `task` under the cross-tab lock that serialises sign-in, refresh and logout. */
   withRefreshLock<T>(task: () => Promise<T>): Promise<T>
   /** Shows `session` (or its absence, with `error`) in the state. */

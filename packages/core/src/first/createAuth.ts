@@ -54,7 +54,7 @@ function browserAuth(cfg: ResolvedConfig, given: Platform): Auth {
     scopeKey,
     tabId: randomId(),
     sessions: page.sessions,
-    transactionStorage: page.transactionStorage,
+    reportStorage: page.reportStorage,
     withRefreshLock: (task) => platform.withLock(`${scopeKey}:refresh`, task),
     show,
     fail(error) {

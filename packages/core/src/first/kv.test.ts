@@ -1,12 +1,6 @@
 import { describe, expect, it, vi } from 'vitest'
-import {
-  getRetrying,
-  type KeyValueStore,
-  memoryStore,
-  takeFrom,
-  webStorageStore,
-  withFallback,
-} from './kv.js'
+import { takeFrom, withFallback } from '../flows/fallbackStore.js'
+import { getRetrying, type KeyValueStore, memoryStore, webStorageStore } from './kv.js'
 
 /** sessionStorage, in memory. */
 function fakeSessionStorage(): Storage {

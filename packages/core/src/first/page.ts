@@ -1,9 +1,8 @@
-// What one page holds of a client: the state it shows, the session store and login transactions'
-// storage (whose failures it reports once), and the channel to the other tabs.
+// What one page holds of a client: the state it shows, the session store (whose storage failures,
+// and those of login transactions' storage, it reports once), and the channel to the other tabs.
 import { isCallbackUrl } from './callbackUrl.js'
 import type { ResolvedConfig } from './config.js'
-import { AuthError } from './errors.js'
-import { type TakingStore, withFallback } from './kv.js'
+import type { AuthError } from './errors.js'
 import type { Platform, TabChannel } from './platform.js'
 import { type Session, SessionStore } from './session.js'
 import { SIGNED_OUT, StateStore } from './state.js'
@@ -12,7 +11,8 @@ import { SIGNED_OUT, StateStore } from './state.js'
 export interface Page {
   store: StateStore
   sessions: SessionStore
-  transactionStorage: TakingStore
+  /** Reports a storage failure, the first one only: in the console and the state's `error`. */
+  reportStorage(error: AuthError): void
   channel: TabChannel | null
   /** Whether the page is the callback (its state stays `loading` until handleRedirect() settles). */
   onCallback: boolean
@@ -42,15 +42,6 @@ export function createPage(
     platform.warn(`[latchkey] storage_unavailable: ${error.message}`)
     store.set({ ...store.get(), error })
   }
-  const transactionStorage = withFallback(platform.storage, platform.tabStorage, (cause) =>
-    reportStorage(
-      new AuthError(
-        'storage_unavailable',
-        'IndexedDB is unavailable; login transactions use sessionStorage and sessions stay in memory.',
-        { cause },
-      ),
-    ),
-  )
   // 'auto' persists only sessions whose refresh token is DPoP-bound (even with a Bearer access
   // token, RFC 9449 section 5): a Bearer token copied out of IndexedDB works anywhere, a bound one
   // only with the key that script cannot export. A bound session whose key could not be stored is
@@ -71,7 +62,7 @@ export function createPage(
   return {
     store,
     sessions,
-    transactionStorage,
+    reportStorage,
     channel: platform.openChannel(scopeKey),
     onCallback,
     holding: onCallback,

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest'
-import { type KeyValueStore, memoryStore, takeFrom, withFallback } from '../first/kv.js'
+import { type KeyValueStore, memoryStore } from '../first/kv.js'
+import { takeFrom, withFallback } from './fallbackStore.js'
 import { TRANSACTION_LIFETIME_MS, type Transaction, TransactionStore } from './transaction.js'
 
 const NOW = 1_700_000_000_000

@@ -1,8 +1,8 @@
 // One-time login transactions: what login() must remember for handleRedirect() after the redirect.
-// Loaded on demand, with the flows that use it (the authorization request, the callback, logout):
-// it imports nothing at runtime.
-import type { AuthContext } from '../first/context.js'
+// Loaded on demand, with the flows that use it (the authorization request, the callback, logout).
 import type { TakingStore } from '../first/kv.js'
+import type { ProtocolContext } from '../protocol/context.js'
+import { withFallback } from './fallbackStore.js'
 
 /** How long a started login may take before its callback is refused. */
 export const TRANSACTION_LIFETIME_MS = 10 * 60 * 1000
@@ -97,9 +97,29 @@ export class TransactionStore {
   }
 }
 
-/** The transactions of `ctx`'s client. */
-export function transactionsOf(ctx: AuthContext): TransactionStore {
-  return new TransactionStore(ctx.transactionStorage, ctx.cfg.issuer.href, ctx.cfg.clientId)
+// Each client's transaction storage, made once: it falls back for the page's life.
+const storages = new WeakMap<ProtocolContext, TakingStore>()
+
+/**
+ * The transactions of `ctx`'s client: in IndexedDB, else (once it failed, reported once) in
+ * sessionStorage, which survives the redirect too.
+ */
+export function transactionsOf(ctx: ProtocolContext): TransactionStore {
+  const { platform } = ctx
+  let storage = storages.get(ctx)
+  if (storage === undefined) {
+    storage = withFallback(platform.storage, platform.tabStorage, (cause) =>
+      ctx.reportStorage(
+        new ctx.protocol.AuthError(
+          'storage_unavailable',
+          'IndexedDB is unavailable; login transactions use sessionStorage and sessions stay in memory.',
+          { cause },
+        ),
+      ),
+    )
+    storages.set(ctx, storage)
+  }
+  return new TransactionStore(storage, ctx.cfg.issuer.href, ctx.cfg.clientId)
 }
 
 function isTransaction(value: unknown): value is Transaction {
