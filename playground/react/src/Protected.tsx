@@ -1,6 +1,6 @@
 import { useAuth } from '@latchkey/react'
 import { useState } from 'react'
-import { apiUrl } from './auth.js'
+import { apiUrl, reportsUrl } from './auth.js'
 import { ErrorMessage } from './ErrorMessage.js'
 
 type ApiResult = { status: number; body: unknown } | { error: unknown }
@@ -9,17 +9,20 @@ type ApiResult = { status: number; body: unknown } | { error: unknown }
 export function Protected() {
   const { user, expiresAt, authFetch, logout } = useAuth()
   const [result, setResult] = useState<ApiResult | null>(null)
+  const [reportsResult, setReportsResult] = useState<ApiResult | null>(null)
 
-  /** `/api/recent` wants a sign-in from the last minute: a step-up (see auth.ts's `stepUp`). */
-  async function callApi(path = '/api/me') {
-    setResult(null)
+  async function call(url: string, show: (result: ApiResult | null) => void) {
+    show(null)
     try {
-      const response = await authFetch(`${apiUrl}${path}`)
-      setResult({ status: response.status, body: await response.json() })
+      const response = await authFetch(url)
+      show({ status: response.status, body: await response.json() })
     } catch (error) {
-      setResult({ error })
+      show({ error })
     }
   }
+  /** `/api/recent` wants a sign-in from the last minute: a step-up (see auth.ts's `stepUp`). */
+  const callApi = (path = '/api/me') => call(`${apiUrl}${path}`, setResult)
+  const callReports = () => call(`${reportsUrl}/api/me`, setReportsResult)
 
   return (
     <section>
@@ -39,6 +42,13 @@ export function Protected() {
         <button type="button" data-testid="call-recent" onClick={() => void callApi('/api/recent')}>
           Call /api/recent (needs a recent sign-in)
         </button>{' '}
+        {reportsUrl ? (
+          <>
+            <button type="button" data-testid="call-reports" onClick={() => void callReports()}>
+              Call the reports API
+            </button>{' '}
+          </>
+        ) : null}
         <button
           type="button"
           data-testid="logout"
@@ -53,6 +63,16 @@ export function Protected() {
           HTTP {result.status}
           {'\n'}
           {JSON.stringify(result.body, null, 2)}
+        </pre>
+      ) : null}
+      {reportsResult && 'error' in reportsResult ? (
+        <ErrorMessage error={reportsResult.error} />
+      ) : null}
+      {reportsResult && 'status' in reportsResult ? (
+        <pre data-testid="reports-result">
+          HTTP {reportsResult.status}
+          {'\n'}
+          {JSON.stringify(reportsResult.body, null, 2)}
         </pre>
       ) : null}
     </section>

@@ -8,6 +8,8 @@ const env = import.meta.env
 const issuer = env.VITE_LATCHKEY_ISSUER || 'http://localhost:4000'
 const apiUrl = env.VITE_LATCHKEY_API_URL || 'http://localhost:4001'
 const apiOrigin = new URL(apiUrl).origin
+// A second API with its own audience (RFC 8707): authFetch sends it a token of its own.
+const reportsUrl = env.VITE_LATCHKEY_REPORTS_URL
 // Shows each protocol step (onEvent below) in a panel under the app.
 const inspector = createFlowInspector()
 // What authFetch does when an API asks for a step-up (RFC 9470), chosen on the page (kept for the
@@ -23,6 +25,11 @@ const auth = createAuth({
   scope: env.VITE_LATCHKEY_SCOPE || 'openid profile email offline_access api:read',
   ...(env.VITE_LATCHKEY_RESOURCE ? { resource: env.VITE_LATCHKEY_RESOURCE } : {}),
   apiOrigins: [apiOrigin],
+  ...(reportsUrl
+    ? {
+        apis: [{ origin: new URL(reportsUrl).origin, resource: reportsUrl, scope: 'reports:read' }],
+      }
+    : {}),
   postLogoutRedirectUri: `${window.location.origin}/`,
   // 'auto' persists DPoP-bound sessions (the embedded server offers DPoP) and keeps Bearer ones
   // in memory.
@@ -125,21 +132,28 @@ $('call-recent').addEventListener('click', () => {
   // In the click: a step-up popup opens after the API's answer, which must come soon after it.
   $<HTMLFormElement>('fetch-form').requestSubmit()
 })
-$('fetch-form').addEventListener('submit', async (event) => {
-  event.preventDefault()
-  const out = $('api-result')
+async function callApi(url: string, out: HTMLElement): Promise<void> {
+  out.hidden = false
   out.textContent = 'Calling…'
   try {
-    const response = await auth.authFetch(fetchUrl.value, {
-      headers: { accept: 'application/json' },
-    })
+    const response = await auth.authFetch(url, { headers: { accept: 'application/json' } })
     const body = await response.text()
     out.textContent = `HTTP ${response.status}\n${body}`
   } catch (error) {
     out.textContent = error instanceof AuthError ? `Refused: ${error.code}` : 'Failed'
     showError(error)
   }
+}
+$('fetch-form').addEventListener('submit', (event) => {
+  event.preventDefault()
+  void callApi(fetchUrl.value, $('api-result'))
 })
+if (reportsUrl) {
+  $('call-reports').hidden = false
+  $('call-reports').addEventListener('click', () => {
+    void callApi(new URL('/api/me', reportsUrl).href, $('reports-result'))
+  })
+}
 
 try {
   const result = await auth.handleRedirect()

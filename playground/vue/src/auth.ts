@@ -8,6 +8,9 @@ const env = import.meta.env
 /** Base URL of the demo API (or the one LATCHKEY_API_URL points at). */
 export const apiUrl = env.VITE_LATCHKEY_API_URL || 'http://localhost:4001'
 
+/** Base URL of the reports API, a second API with its own audience, when the playground has one. */
+export const reportsUrl = env.VITE_LATCHKEY_REPORTS_URL
+
 /** Shows each protocol step (`onEvent`) in a panel beside every page. */
 export const inspector = createFlowInspector()
 
@@ -18,6 +21,12 @@ export const auth = createAuth({
   scope: env.VITE_LATCHKEY_SCOPE || 'openid profile email offline_access api:read',
   ...(env.VITE_LATCHKEY_RESOURCE ? { resource: env.VITE_LATCHKEY_RESOURCE } : {}),
   apiOrigins: [new URL(apiUrl).origin],
+  // Its own tokens (RFC 8707): authFetch sends the reports API a token for its resource and scope.
+  ...(reportsUrl
+    ? {
+        apis: [{ origin: new URL(reportsUrl).origin, resource: reportsUrl, scope: 'reports:read' }],
+      }
+    : {}),
   postLogoutRedirectUri: `${window.location.origin}/`,
   onEvent: inspector.onEvent,
   // An API's step-up challenge (RFC 9470, the demo API's /api/recent) signs the user in again in
