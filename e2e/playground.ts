@@ -52,7 +52,7 @@ const DEFAULT_API_CONFIG: ApiConfig = { dpopNonce: false }
 interface LatchkeyHandle {
   readonly tabId: string
   authFetch(input: string, init?: RequestInit): Promise<Response>
-  getAccessToken(options?: { forceRefresh?: boolean }): Promise<string>
+  getAccessToken(options?: { forceRefresh?: boolean; api?: string }): Promise<string>
   login(options?: { returnTo?: string }): Promise<void>
   /** Opens the sign-in popup; call it in a user gesture (a click, or `page.evaluate`). */
   loginWithPopup(options?: { timeoutMs?: number; prompt?: string }): Promise<void>
@@ -84,6 +84,8 @@ export interface StoredSession {
   expiresAt: number
   idToken?: string
   user?: Record<string, unknown>
+  /** The `apis`' tokens, by origin (RFC 8707). */
+  apis?: Record<string, { accessToken: string; expiresAt: number | null }>
 }
 
 /**
@@ -113,7 +115,11 @@ export async function authorizationParams(url: string | URL): Promise<URLSearchP
   if (requestUri === null) return query
   const pushed = (await parRequests()).find((request) => request.request_uri === requestUri)
   expect(pushed, `the server recorded the push of ${requestUri}`).toBeDefined()
-  return new URLSearchParams(pushed?.params)
+  return new URLSearchParams(
+    Object.entries(pushed?.params ?? {}).flatMap(([name, value]) =>
+      (Array.isArray(value) ? value : [value]).map((item) => [name, item]),
+    ),
+  )
 }
 
 /** Every request the authorization server's token endpoint has received since it started. */

@@ -111,7 +111,7 @@ export interface ParRequestRecord {
    * The parameters pushed (the authorization request: `state`, `code_challenge`, `dpop_jkt`, ...;
    * a public client's, so no secret), for tests that check what the `request_uri` stands for.
    */
-  params: Record<string, string>
+  params: Record<string, string | string[]>
   /** The `request_uri` of a successful response. */
   request_uri?: string
   /** The OAuth `error` code of an error response. */
@@ -338,9 +338,14 @@ export async function startAuthServer(options: AuthServerOptions): Promise<AuthS
         client_id: typeof params.client_id === 'string' ? params.client_id : null,
         status: ctx.status,
         dpop: ctx.get('DPoP') !== '',
+        // A parameter sent more than once (RFC 8707's `resource`) is kept as the list of its values.
         params: Object.fromEntries(
-          Object.entries(params).filter((entry): entry is [string, string] => {
-            return typeof entry[1] === 'string'
+          Object.entries(params).filter((entry): entry is [string, string | string[]] => {
+            const value = entry[1]
+            return (
+              typeof value === 'string' ||
+              (Array.isArray(value) && value.every((item) => typeof item === 'string'))
+            )
           }),
         ),
         ...(typeof body.request_uri === 'string' ? { request_uri: body.request_uri } : {}),

@@ -60,7 +60,9 @@ export interface TestAuthOptions {
   /**
    * The origins `authFetch()` may send the test token to besides the page's own, as the app
    * gives them to `createAuth({ apiOrigins })` (bare origins, such as `https://api.example.com`):
-   * a request anywhere else rejects with `origin_not_allowed`, as the real one does.
+   * a request anywhere else rejects with `origin_not_allowed`, as the real one does. The origins
+   * of the app's `apis` go here too: every call gets the one test token, and
+   * `getAccessToken({ api })` resolves with it as well.
    * @default [] (the page's origin only)
    */
   apiOrigins?: readonly string[]

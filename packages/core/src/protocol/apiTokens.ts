@@ -126,7 +126,7 @@ export function createApiTokens(ctx: ProtocolContext, parts: ApiTokenParts): Api
       if (code !== 'invalid_target' && code !== 'invalid_scope') throw error
       throw new AuthError(
         'config_invalid',
-        `The authorization server refused the token of \`${api.label}\` (${api.origin}): ${code}. Check its \`resource\` and \`scope\` against the API's registration there; a server without resource indicators (RFC 8707) cannot issue tokens per resource.`,
+        `The authorization server refused the token of \`${api.label}\` (${api.origin}): ${code}. Check its \`resource\` and \`scope\` against the API's registration there; a session signed in before the entry was added must sign in again (a refresh token covers only the resources its sign-in asked for), and a server without resource indicators (RFC 8707) cannot issue tokens per resource.`,
         { error: code, cause: error },
       )
     }
