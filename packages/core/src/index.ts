@@ -9,7 +9,7 @@ export type {
   SilentLoginOptions,
 } from './first/auth.js'
 export type { AuthFetch } from './first/authFetch.js'
-export type { AuthConfig, StorageMode } from './first/config.js'
+export type { ApiTokenConfig, AuthConfig, StorageMode } from './first/config.js'
 export { createAuth } from './first/createAuth.js'
 export type { AuthErrorCode, AuthErrorDetails } from './first/errors.js'
 export { AuthError, isAuthError } from './first/errors.js'
