@@ -20,17 +20,6 @@ export interface Tokens {
   authFetch: AuthFetch
 }
 
-/** What the tokens of the `apis` (protocol/apiTokens.ts) take from the first load. */
-export interface ApiTokenParts {
-  /** A refresher like the session's own (same lock, store and policy) for another token. */
-  refresher(
-    grant: RefresherDeps['grant'],
-    pick: NonNullable<RefresherDeps['pick']>,
-  ): ReturnType<typeof createRefresher>
-  needsRefresh: typeof needsRefresh
-  leewayMs: number
-}
-
 /**
  * @param restored settles once the session kept by an earlier page is restored.
  */

@@ -4,9 +4,20 @@
 // it uses, so that it weighs nothing on the protocol layer's chunk.
 import type { ApiTokenConfig } from '../first/config.js'
 import type { AuthError } from '../first/errors.js'
+import type { createRefresher, needsRefresh, RefresherDeps } from '../first/refresh.js'
 import type { ApiToken, Session } from '../first/session.js'
-import type { ApiTokenParts } from '../first/tokens.js'
 import type { ProtocolContext } from './context.js'
+
+/** What the tokens of the `apis` take from the first load (first/tokens.ts hands them over). */
+export interface ApiTokenParts {
+  /** A refresher like the session's own (same lock, store and policy) for another token. */
+  refresher(
+    grant: RefresherDeps['grant'],
+    pick: NonNullable<RefresherDeps['pick']>,
+  ): ReturnType<typeof createRefresher>
+  needsRefresh: typeof needsRefresh
+  leewayMs: number
+}
 
 /** An entry of `apis`, checked: its scope normalised, and its name in messages. */
 export interface CheckedApi extends ApiTokenConfig {

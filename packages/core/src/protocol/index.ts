@@ -4,8 +4,7 @@
 // marker), so its download overlaps the storage read, and otherwise on first use.
 import * as oauth4webapi from 'oauth4webapi'
 import type { AuthContext } from '../first/context.js'
-import type { ApiTokenParts } from '../first/tokens.js'
-import type { ApiTokens } from './apiTokens.js'
+import type { ApiTokenParts, ApiTokens } from './apiTokens.js'
 import type { ProtocolContext } from './context.js'
 import { createDiscovery } from './discovery.js'
 import { DpopKeys } from './dpop.js'
