@@ -255,6 +255,36 @@ describe('apis: servers that cannot do it', () => {
   })
 })
 
+describe('apis: an entry added after the sign-in', () => {
+  it('asks for a new sign-in instead of a refresh the grant does not cover, and works after it', async () => {
+    const world = fakeWorld()
+    await signIn(world, { resource: API }) // an earlier version of the app, without the entry
+    const { tab, auth } = await openTab(world, withApis)
+    const error = await rejection(auth.authFetch(`${REPORTS}/summary`))
+    expect(error.code).toBe('login_required')
+    expect(error.message).toContain('`apis[0]`')
+    expect(world.refreshRequests()).toHaveLength(0)
+    expect(auth.getState().status).toBe('authenticated')
+    expect((await auth.authFetch(`${API}/me`)).status).toBe(200)
+
+    await auth.login()
+    await auth.handleRedirect(tab.callbackFor())
+    expect((await auth.authFetch(`${REPORTS}/summary`)).status).toBe(200)
+    expect(refreshes(world)).toEqual([[REPORTS, 'reports:read']])
+  })
+
+  it('counts a changed scope as a new entry', async () => {
+    const world = fakeWorld()
+    await signIn(world, withApis)
+    const { auth } = await openTab(world, {
+      ...withApis,
+      apis: [{ origin: REPORTS, resource: REPORTS, scope: 'reports:read reports:write' }],
+    })
+    expect((await rejection(auth.getAccessToken({ api: REPORTS }))).code).toBe('login_required')
+    expect(world.refreshRequests()).toHaveLength(0)
+  })
+})
+
 describe('apis: configuration', () => {
   const create = (apis: unknown, extra: Partial<AuthConfig> = {}) =>
     createAuth({ ...config, ...extra, apis } as AuthConfig, fakeWorld().tab().platform)

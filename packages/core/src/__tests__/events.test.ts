@@ -5,7 +5,7 @@ import type { AuthConfig } from '../first/config.js'
 import { createAuth } from '../first/createAuth.js'
 import type { Platform } from '../first/platform.js'
 import { type AuthEvent, decodeJwt, inspector, shorten } from '../protocol/events.js'
-import { API, config, fakeWorld, rejection, settle } from './fakeWorld.js'
+import { API, config, fakeWorld, REPORTS, rejection, settle } from './fakeWorld.js'
 
 afterEach(() => {
   vi.doUnmock('../protocol/events.js')
@@ -146,6 +146,31 @@ describe.each([
     expect(secrets.size).toBeGreaterThanOrEqual(dpop ? 12 : 9)
     const text = JSON.stringify(events)
     for (const secret of secrets) expect(text).not.toContain(secret)
+  })
+})
+
+it("titles an apis entry's refresh with its resource (RFC 8707)", async () => {
+  const world = fakeWorld()
+  const tab = world.tab()
+  const events: AuthEvent[] = []
+  const auth = createAuth(
+    {
+      ...config,
+      apis: [{ origin: REPORTS, resource: REPORTS, scope: 'reports:read' }],
+      onEvent: (event) => events.push(event),
+    },
+    tab.platform,
+  )
+  await auth.login()
+  await auth.handleRedirect(tab.callbackFor())
+  await settle()
+  events.length = 0
+  await auth.authFetch(`${REPORTS}/summary`)
+  await settle()
+  expect(steps(events)).toEqual(['token_request', 'token_response', 'api_request', 'api_response'])
+  expect(events[0]).toMatchObject({
+    title: `Refresh token exchanged for a token for ${REPORTS} (RFC 8707)`,
+    params: { grant_type: 'refresh_token', resource: REPORTS, scope: 'reports:read' },
   })
 })
 

@@ -167,8 +167,9 @@ export interface Auth {
    *   `network_error`, `timeout` or `token_request_failed` with a 5xx/408/429 `status` when a
    *   refresh failed transiently, `token_request_failed` with `error: 'invalid_dpop_proof'`, or
    *   `storage_unavailable` when the DPoP key could not be read (the session is kept, try again);
-   *   with `api`, also `invalid_argument` (no such entry) and `config_invalid` (the entry is
-   *   invalid, the session has no refresh token, or the server refused or ignored its resource).
+   *   with `api`, also `invalid_argument` (no such entry), `config_invalid` (the entry is
+   *   invalid, the session has no refresh token, or the server refused or ignored its resource)
+   *   and `login_required` (the user signed in before the entry was configured as it is now).
    * @see {@link https://www.rfc-editor.org/rfc/rfc6749#section-6 | RFC 6749 section 6},
    *   {@link https://www.rfc-editor.org/rfc/rfc8707#section-2.2 | RFC 8707 section 2.2}
    */

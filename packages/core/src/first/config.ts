@@ -71,7 +71,9 @@ export interface AuthConfig {
    * refresh. The tokens are kept with the session (and persisted with it), DPoP-bound when it
    * is. Needs a refresh token (`offline_access` or the server's policy). Each entry is checked
    * when first used (`config_invalid`); a server that refuses or ignores an entry's resource
-   * fails its requests with `config_invalid` naming the entry.
+   * fails its requests with `config_invalid` naming the entry. A session whose sign-in did not
+   * ask for an entry (added, or its resource or scope changed, since) gets `login_required` for
+   * it, with no request, until the user signs in again.
    * @example
    * ```ts
    * createAuth({ ...config, resource: 'https://api.example.com', apiOrigins: ['https://api.example.com'],

@@ -42,6 +42,11 @@ export interface Session {
    * (protocol/apiTokens.ts checks them when read: an unusable one is got again).
    */
   apis?: Record<string, ApiToken>
+  /**
+   * What the sign-in asked for the `apis` (each entry's resource and scope): an entry added since
+   * is not covered by the refresh token. Absent in sessions stored before it was kept.
+   */
+  apisAsked?: string[]
 }
 
 /** Whether `value` is a well-formed stored session (IndexedDB may hold anything). */

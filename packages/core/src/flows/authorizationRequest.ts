@@ -84,6 +84,7 @@ export async function startAuthorization(
       dpop: dpop !== undefined,
       ...(maxAge === undefined ? {} : { maxAge }),
       ...(acrValues === undefined ? {} : { acrValues: [...acrValues] }),
+      apis: apis.map((api) => api.asked),
       ...(relay === undefined ? {} : { relay }),
       returnTo,
       createdAt: platform.now(),

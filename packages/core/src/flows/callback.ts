@@ -139,6 +139,7 @@ export async function completeCallback(ctx: ProtocolContext, url: URL): Promise<
     }
     const session = sessionFromTokenResponse(tokens, claims, ctx.platform.now(), dpop?.jkt)
     if (transaction.relay === 'frame') session.silent = true
+    session.apisAsked = transaction.apis ?? []
     await ctx.sessions.save(session)
     return session
   })

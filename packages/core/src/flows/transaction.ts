@@ -22,6 +22,8 @@ export interface Transaction {
   maxAge?: number
   /** The `acr_values` sent (with `acrValues`), one of which the ID token's `acr` must be. */
   acrValues?: string[]
+  /** What the sign-in asked for the `apis` (see `Session.apisAsked`). */
+  apis?: string[]
   /**
    * Set when the response comes back in a popup or a hidden iframe: its callback page hands it
    * to the window that started the sign-in, which completes it.
@@ -135,6 +137,7 @@ function isTransaction(value: unknown): value is Transaction {
     (t.dpop === undefined || typeof t.dpop === 'boolean') &&
     (t.maxAge === undefined || typeof t.maxAge === 'number') &&
     (t.acrValues === undefined || Array.isArray(t.acrValues)) &&
+    (t.apis === undefined || Array.isArray(t.apis)) &&
     (t.relay === undefined || t.relay === 'popup' || t.relay === 'frame') &&
     typeof t.returnTo === 'string' &&
     typeof t.createdAt === 'number'

@@ -23,6 +23,8 @@ export interface ApiTokenParts {
 export interface CheckedApi extends ApiTokenConfig {
   /** `apis[i]`, as messages name it. */
   label: string
+  /** Its resource and scope, as a sign-in records that it asked for them (`Session.apisAsked`). */
+  asked: string
 }
 
 /** What {@link createApiTokens} returns. */
@@ -70,10 +72,12 @@ export function checkApis(ctx: ProtocolContext): CheckedApi[] {
         `\`${label}\` needs a \`resource\` or a \`scope\`; an API that takes the main token belongs in \`apiOrigins\`.`,
       )
     }
+    const normalised = scope?.trim().split(/\s+/).join(' ')
     return {
       ...api,
       label,
-      ...(scope === undefined ? {} : { scope: scope.trim().split(/\s+/).join(' ') }),
+      asked: `${resource ?? ''} ${normalised ?? ''}`,
+      ...(normalised === undefined ? {} : { scope: normalised }),
     }
   })
 }
@@ -189,6 +193,14 @@ export function createApiTokens(ctx: ProtocolContext, parts: ApiTokenParts): Api
         token === undefined ||
         parts.needsRefresh(token, platform.now(), parts.leewayMs)
       ) {
+        // A refresh token covers what its sign-in asked for (RFC 8707 section 2.2): an entry added
+        // to `apis` since would be refused, and some servers spend the refresh token doing so.
+        if (session.apisAsked?.includes(api.asked) === false) {
+          throw new AuthError(
+            'login_required',
+            `The user signed in before \`${api.label}\` (${api.origin}) was configured as it is now, so the refresh token does not cover it: sign in again (login()) to get its token. The session goes on for the other APIs.`,
+          )
+        }
         if (session.refreshToken === undefined) {
           throw new AuthError(
             'config_invalid',

@@ -37,8 +37,9 @@ export function sessionFromTokenResponse(
   if (scope !== undefined) session.scope = scope
   if (dpopJkt !== undefined) session.dpopJkt = dpopJkt
   if (previous?.silent) session.silent = true
-  // The `apis`' tokens come from the same grant: a refresh keeps them.
+  // The `apis`' tokens come from the same grant: a refresh keeps them, and what it asked for.
   if (previous?.apis !== undefined) session.apis = previous.apis
+  if (previous?.apisAsked !== undefined) session.apisAsked = previous.apisAsked
   return session
 }
 
