@@ -17,7 +17,8 @@ export interface ApiTokenConfig {
   origin: string
   /**
    * The resource indicator its tokens are for (the `resource` parameter, RFC 8707; the API's
-   * identifier at the server: e.g. its audience). An absolute URL without a fragment.
+   * identifier at the server: e.g. its audience). An absolute URI (`https://…`, `urn:…`) without
+   * query or fragment.
    */
   resource?: string
   /**

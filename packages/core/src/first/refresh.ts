@@ -3,23 +3,23 @@ import { AuthError } from './errors.js'
 import type { ApiToken, Session, SessionStore } from './session.js'
 
 /**
- * When `session`'s access token is due for refresh: `leewayMs` before it expires, but never
- * earlier than half its lifetime, so that tokens living no longer than the leeway are not
- * refreshed on every read.
+ * When an access token (a session's, or one of its `apis`') is due for refresh: `leewayMs` before
+ * it expires, but never earlier than half its lifetime, so that tokens living no longer than the
+ * leeway are not refreshed on every read.
  */
-export function refreshAt(session: ApiToken, leewayMs: number): number {
-  const expiresAt = session.expiresAt ?? Number.POSITIVE_INFINITY
-  return expiresAt - Math.min(leewayMs, (expiresAt - session.issuedAt) / 2)
+export function refreshAt(token: ApiToken, leewayMs: number): number {
+  const expiresAt = token.expiresAt ?? Number.POSITIVE_INFINITY
+  return expiresAt - Math.min(leewayMs, (expiresAt - token.issuedAt) / 2)
 }
 
-/** Whether `session`'s access token is due for refresh (see {@link refreshAt}). */
-export function needsRefresh(session: ApiToken, now: number, leewayMs: number): boolean {
-  return now >= refreshAt(session, leewayMs)
+/** Whether an access token is due for refresh (see {@link refreshAt}). */
+export function needsRefresh(token: ApiToken, now: number, leewayMs: number): boolean {
+  return now >= refreshAt(token, leewayMs)
 }
 
-/** Whether `session`'s access token has expired (no leeway). */
-export function isExpired(session: ApiToken, now: number): boolean {
-  return session.expiresAt !== null && now >= session.expiresAt
+/** Whether an access token has expired (no leeway). */
+export function isExpired(token: ApiToken, now: number): boolean {
+  return token.expiresAt !== null && now >= token.expiresAt
 }
 
 /**
