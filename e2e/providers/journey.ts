@@ -43,6 +43,8 @@ interface AppOverrides {
   multiTenant?: boolean | { tenants: string[] }
   silentLogin?: 'auto' | false
   restoreTimeoutMs?: number
+  /** Tokens per API (RFC 8707): each entry's origin gets a token of its own. */
+  apis?: Array<{ origin: string; resource?: string; scope?: string }>
 }
 
 /**

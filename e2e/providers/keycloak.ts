@@ -1,8 +1,12 @@
 // A Keycloak realm with a public SPA client, as Keycloak's documentation and source describe it.
+import { parse, stringify } from 'node:querystring'
+import { text } from 'node:stream/consumers'
 import type { ProviderDefinition } from './lab.js'
 
 const REALM = 'latchkey'
 const CLIENT_ID = 'latchkey-keycloak-spa'
+const AUTHORIZATION = '/protocol/openid-connect/auth'
+const TOKEN = '/protocol/openid-connect/token'
 
 export const keycloak: ProviderDefinition = {
   name: 'keycloak',
@@ -13,8 +17,8 @@ export const keycloak: ProviderDefinition = {
   // /realms/{realm-name}/protocol/openid-connect/{auth,token,userinfo,logout,certs,revoke}.
   // https://www.keycloak.org/securing-apps/oidc-layers ("Endpoints")
   routes: {
-    authorization: '/protocol/openid-connect/auth',
-    token: '/protocol/openid-connect/token',
+    authorization: AUTHORIZATION,
+    token: TOKEN,
     userinfo: '/protocol/openid-connect/userinfo',
     end_session: '/protocol/openid-connect/logout',
     jwks: '/protocol/openid-connect/certs',
@@ -57,4 +61,38 @@ export const keycloak: ProviderDefinition = {
     azp: clientId,
     preferred_username: accountId,
   }),
+  middleware: () => ignoreResource,
+}
+
+/**
+ * Keycloak as it ships, without the experimental `resource-indicators` feature: "If the feature
+ * is disabled, Keycloak does not recognize the `resource` parameter. In this case, you can use
+ * OAuth 2.0's `scope` parameter instead of the `resource` parameter."
+ * https://www.keycloak.org/securing-apps/mcp-authz-server ("Token Audience Binding and
+ * Validation"; source: keycloak/keycloak docs/guides/securing-apps/mcp-authz-server.adoc). RFC
+ * 8707 is still the open https://github.com/keycloak/keycloak/issues/14355. So the authorization
+ * and token endpoints answer as if no `resource` had been sent: `aud` is what the client scopes'
+ * Audience mappers put there (the lab's default resource stands in for them), and an unknown
+ * resource is never refused with `invalid_target`, as oidc-provider would.
+ */
+const ignoreResource: ReturnType<NonNullable<ProviderDefinition['middleware']>> = async (
+  ctx,
+  next,
+) => {
+  const endpoint = ctx.path === AUTHORIZATION || ctx.path === TOKEN
+  if (endpoint && ctx.method === 'GET' && ctx.query.resource !== undefined) {
+    const { resource: _, ...query } = ctx.query
+    // oidc-provider finds the path it is mounted at (the realm's) as the request's URL minus
+    // this one (see the lab's handle): the new URL goes in both.
+    const { originalUrl = '' } = ctx.req as { originalUrl?: string }
+    const mountPath = originalUrl.slice(0, originalUrl.indexOf(ctx.url))
+    ctx.querystring = stringify(query)
+    Object.assign(ctx.req, { originalUrl: `${mountPath}${ctx.url}` })
+  }
+  if (endpoint && ctx.method === 'POST') {
+    const { resource: _, ...body } = parse(await text(ctx.req))
+    // Read here, so oidc-provider takes it parsed.
+    Object.assign(ctx.request, { body })
+  }
+  await next()
 }
