@@ -6,6 +6,7 @@ import {
   API,
   asBackgroundTabs,
   authorizationParams,
+  consentAt,
   ISSUER,
   REPORTS,
   readStoredSession,
@@ -16,6 +17,7 @@ import {
   setAccessTokenTtl,
   signIn,
   tokenRequests,
+  tokenRequestsSince,
   waitForTokenToAge,
 } from './playground.js'
 
@@ -184,3 +186,36 @@ test('4. logout revokes the one refresh token, the one the reports grant rotated
   await page.waitForURL(`${ISSUER}/**`)
   expect(await refreshTokenActive(rotated)).toBe(false)
 })
+
+for (const [demo, app] of [
+  ['React', 'http://localhost:5174'],
+  ['Vue', 'http://localhost:5175'],
+] as const) {
+  test(`5. the ${demo} demo calls the reports API with a token of its own`, async ({ page }) => {
+    const user = `apis-${demo.toLowerCase()}-${Date.now()}`
+    await page.goto(`${app}/`)
+    await page.getByTestId('login').click()
+    await page.waitForURL(`${ISSUER}/**`)
+    await consentAt(page, user, app)
+    await expect(page.getByTestId('status')).toHaveText('authenticated')
+    await page.getByTestId('protected-link').click()
+    await page.waitForURL(`${app}/protected`)
+    const since = (await tokenRequests()).length
+
+    await page.getByTestId('call-reports').click()
+    await expect(page.getByTestId('reports-result')).toContainText('HTTP 200')
+    const body = JSON.parse(
+      ((await page.getByTestId('reports-result').textContent()) ?? '').replace(/^HTTP 200\s*/, ''),
+    )
+    expect(body.sub).toBe(user)
+    expect(await tokenRequestsSince(since)).toEqual([['refresh_token', 200]])
+    expect((await tokenRequests()).at(-1)).toMatchObject({
+      resource: REPORTS,
+      scope: 'reports:read',
+    })
+    // The demo API still gets the main token, with no other request.
+    await page.getByTestId('call-api').click()
+    await expect(page.getByTestId('api-result')).toContainText('HTTP 200')
+    expect(await tokenRequestsSince(since)).toEqual([['refresh_token', 200]])
+  })
+}

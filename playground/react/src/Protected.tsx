@@ -57,25 +57,22 @@ export function Protected() {
           Sign out
         </button>
       </p>
-      {result && 'error' in result ? <ErrorMessage error={result.error} /> : null}
-      {result && 'status' in result ? (
-        <pre data-testid="api-result">
-          HTTP {result.status}
-          {'\n'}
-          {JSON.stringify(result.body, null, 2)}
-        </pre>
-      ) : null}
-      {reportsResult && 'error' in reportsResult ? (
-        <ErrorMessage error={reportsResult.error} />
-      ) : null}
-      {reportsResult && 'status' in reportsResult ? (
-        <pre data-testid="reports-result">
-          HTTP {reportsResult.status}
-          {'\n'}
-          {JSON.stringify(reportsResult.body, null, 2)}
-        </pre>
-      ) : null}
+      <Result result={result} testId="api-result" />
+      <Result result={reportsResult} testId="reports-result" />
     </section>
+  )
+}
+
+/** An API call's answer (its status and body, under `testId`) or its error. */
+function Result({ result, testId }: { result: ApiResult | null; testId: string }) {
+  if (result === null) return null
+  if ('error' in result) return <ErrorMessage error={result.error} />
+  return (
+    <pre data-testid={testId}>
+      HTTP {result.status}
+      {'\n'}
+      {JSON.stringify(result.body, null, 2)}
+    </pre>
   )
 }
 
