@@ -9,6 +9,7 @@ import { createServer, type Server } from 'node:http'
 import { fileURLToPath } from 'node:url'
 import { test as base, expect } from '@playwright/test'
 import { build } from 'esbuild'
+import { listen, stop } from '../playground/server/http.js'
 import {
   type Engine,
   type EngineName,
@@ -55,10 +56,8 @@ async function serveHarness(): Promise<Server> {
     // /blank: a page of the origin without the SDK, to clear its storage between journeys.
     response.end(js ? script : path === '/blank' ? '<!doctype html><title>blank</title>' : html)
   })
-  return new Promise((resolve, reject) => {
-    server.once('error', reject)
-    server.listen(Number(new URL(HARNESS).port), '127.0.0.1', () => resolve(server))
-  })
+  await listen(server, Number(new URL(HARNESS).port))
+  return server
 }
 
 const test = base.extend<
@@ -80,7 +79,9 @@ const test = base.extend<
     async ({}, use) => {
       const server = await serveHarness()
       await use(server)
-      await new Promise((resolve) => server.close(resolve))
+      // The engine is still open here, its window on the harness: a connection it holds would
+      // keep a plain close() waiting past the fixture's timeout (seen in CI).
+      await stop(server)
     },
     { scope: 'worker' },
   ],

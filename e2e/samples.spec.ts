@@ -9,6 +9,7 @@ import { createRequire } from 'node:module'
 import { fileURLToPath } from 'node:url'
 import { expect, type Page, test } from '@playwright/test'
 import { build, type Plugin } from 'esbuild'
+import { listen, stop } from '../playground/server/http.js'
 import { consentAt, ISSUER } from './playground.js'
 
 /** The samples' origins; playwright.config.ts lets the playground accept them. */
@@ -95,7 +96,7 @@ const TEMPLATE_PAGE =
   '<!doctype html><html lang="en"><body><div id="root"></div><div id="app"></div><script type="module" src="/app.js"></script></body></html>'
 
 /** Serves `script` as /app.js and `page` for every other path (a SPA's fallback). */
-function serve(origin: string, script: string, page = TEMPLATE_PAGE): Promise<Server> {
+async function serve(origin: string, script: string, page = TEMPLATE_PAGE): Promise<Server> {
   const server = createServer((request, response) => {
     const js = request.url === '/app.js'
     response.writeHead(200, {
@@ -104,10 +105,8 @@ function serve(origin: string, script: string, page = TEMPLATE_PAGE): Promise<Se
     })
     response.end(js ? script : page)
   })
-  return new Promise((resolve, reject) => {
-    server.once('error', reject)
-    server.listen(Number(new URL(origin).port), '127.0.0.1', () => resolve(server))
-  })
+  await listen(server, Number(new URL(origin).port))
+  return server
 }
 
 for (const [name, entry, html] of [
@@ -124,7 +123,7 @@ for (const [name, entry, html] of [
       server = await serve(app, await buildSample(entry), page)
     })
     test.afterAll(async () => {
-      await new Promise((resolve) => server?.close(resolve))
+      if (server) await stop(server)
     })
 
     test('signs in, calls the API, signs out; a cancel at the server is said in plain words', async ({
