@@ -1,8 +1,10 @@
 // Microsoft Entra ID (e2e/providers/entra.ts), configured as docs/guides/providers.md says: a
-// single-tenant app through the whole journey, and a multi-tenant app through /common with and
-// without `multiTenant`.
+// single-tenant app through the whole journey, a multi-tenant app through /common with and
+// without `multiTenant`, and a second API by scope, as docs/guides/apis.md says.
+import { createHash } from 'node:crypto'
 import { type BrowserContext, expect, type Page, test } from '@playwright/test'
-import { ENTRA_COMMON_HOME_TENANT } from './providers/entra.js'
+import { decodeJwt } from 'jose'
+import { ENTRA_COMMON_HOME_TENANT, REPORTS_APP_ID, REPORTS_SCOPE } from './providers/entra.js'
 import {
   accessTokenHash,
   callApi,
@@ -17,7 +19,7 @@ import {
   signOut,
 } from './providers/journey.js'
 import { recordSettleTime, settleTime } from './providers/timing.js'
-import { APP } from './providers/urls.js'
+import { APP, REPORTS_API } from './providers/urls.js'
 
 /** A tenant the /common users are not from. */
 const OTHER_TENANT = '0f1e2d3c-4b5a-4978-8695-a4b3c2d1e0f9'
@@ -152,4 +154,69 @@ test('multi-tenant through /common: without multiTenant issuer_mismatch names it
     code: 'id_token_invalid',
     message: expect.stringContaining(ENTRA_COMMON_HOME_TENANT),
   })
+})
+
+// Entra ID names an API in the scope and refuses `resource` (entra.ts): the apis guide's entry is
+// scope-only. One sign-in asks for both APIs' permissions; the code exchange gets the main API's
+// token, and the second API's comes from the refresh token with its scope.
+test('a second API by scope: one sign-in, a token for each audience, the main token untouched', async () => {
+  context = await openBrowser(test.info().outputPath('profile'), 'allowed')
+  const page = await context.newPage()
+  const issuer = await issuerOf('entra')
+  const { authorization_endpoint: authorize, token_endpoint: token } = (await (
+    await fetch(`${issuer}/.well-known/openid-configuration`)
+  ).json()) as { authorization_endpoint: string; token_endpoint: string }
+  const authorizations: URL[] = []
+  const tokenRequests: URLSearchParams[] = []
+  context.on('request', (request) => {
+    const url = new URL(request.url())
+    if (`${url.origin}${url.pathname}` === authorize) authorizations.push(url)
+    if (request.url() === token) tokenRequests.push(new URLSearchParams(request.postData() ?? ''))
+  })
+  const grants = (type: string) => tokenRequests.filter((form) => form.get('grant_type') === type)
+
+  await openApp(page, 'entra', { apis: [{ origin: REPORTS_API, scope: REPORTS_SCOPE }] })
+  await signIn(page, 'entra')
+  // The authorization request names both APIs in its scope, the main one first, and no resource.
+  expect(authorizations).toHaveLength(1)
+  const scope = authorizations[0]?.searchParams.get('scope')?.split(' ') ?? []
+  expect(scope.filter((one) => one.startsWith('api://'))).toEqual([
+    expect.stringMatching(/\/access_as_user$/),
+    REPORTS_SCOPE,
+  ])
+  expect(authorizations[0]?.searchParams.has('resource')).toBe(false)
+  // The code exchange sends neither: Entra gives the first API's token.
+  expect(
+    grants('authorization_code').map((form) => [form.get('scope'), form.has('resource')]),
+  ).toEqual([[null, false]])
+  const main = await callApi(page, '/entra/me')
+  expect(main).toMatchObject({ status: 200, body: { sub: 'alice', scheme: 'Bearer' } })
+  expect(main.body?.tokenSha256).toBe(await accessTokenHash(page))
+  expect(grants('refresh_token')).toEqual([])
+
+  // The second API: one refresh grant with its scope and no resource, and a token the second
+  // API accepts (its audience, its permission), not the main one.
+  const reports = await callApi(page, '/entra/me', REPORTS_API)
+  expect(reports).toMatchObject({ status: 200, body: { sub: 'alice', scheme: 'Bearer' } })
+  const reportsToken = await page.evaluate((api) => window.lab.getAccessToken({ api }), REPORTS_API)
+  expect(reports.body?.tokenSha256).toBe(
+    createHash('sha256').update(reportsToken).digest('base64url'),
+  )
+  expect(reports.body?.tokenSha256).not.toBe(main.body?.tokenSha256)
+  expect(decodeJwt(reportsToken)).toMatchObject({ aud: REPORTS_APP_ID, scp: 'Reports.Read' })
+  expect(grants('refresh_token').map((form) => [form.get('scope'), form.has('resource')])).toEqual([
+    [REPORTS_SCOPE, false],
+  ])
+  // Cached: the next call makes no token request.
+  expect((await callApi(page, '/entra/me', REPORTS_API)).status).toBe(200)
+  expect(grants('refresh_token')).toHaveLength(1)
+
+  // The main token's own refresh sends no scope, and Entra answers it for the main API again.
+  const refreshedMain = await accessTokenHash(page, true)
+  expect(grants('refresh_token').map((form) => form.get('scope'))).toEqual([REPORTS_SCOPE, null])
+  expect(await callApi(page, '/entra/me')).toMatchObject({
+    status: 200,
+    body: { tokenSha256: refreshedMain },
+  })
+  await expectStatus(page, 'authenticated')
 })

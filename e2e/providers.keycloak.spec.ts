@@ -2,6 +2,7 @@
 // authorization response, and what an app with an `apis` entry that has a `resource` sees there.
 import { type BrowserContext, expect, test } from '@playwright/test'
 import {
+  authFetchOutcome,
   callApi,
   expectStatus,
   issuerOf,
@@ -11,7 +12,7 @@ import {
   providerLog,
   signIn,
 } from './providers/journey.js'
-import { PORT_BASE } from './providers/urls.js'
+import { REPORTS_API } from './providers/urls.js'
 
 providerJourneys('keycloak', {
   afterDpopSignIn({ log, callbackUrl }) {
@@ -26,10 +27,10 @@ providerJourneys('keycloak', {
 })
 
 /**
- * The app's second API: an origin of its own (the lab API's takes the main token), on a lab port
- * no provider uses. Nothing listens there; nothing may be sent there either.
+ * The app's second API: the lab's second API origin (the lab API's takes the main token), which
+ * has no Keycloak API; nothing may be sent there.
  */
-const REPORTS = `http://127.0.0.1:${PORT_BASE + 18}`
+const REPORTS = REPORTS_API
 const REPORTS_RESOURCE = 'https://reports.example.com'
 
 test.describe('keycloak with apis', () => {
@@ -71,15 +72,7 @@ test.describe('keycloak with apis', () => {
     ])
     const from = (await providerLog('keycloak')).token.length
 
-    const outcome = await page.evaluate(async (url) => {
-      try {
-        const response = await window.lab.authFetch(url)
-        return { resolved: response.status }
-      } catch (error) {
-        const { code, message } = error as { code?: string; message?: string }
-        return { code, message }
-      }
-    }, `${REPORTS}/monthly`)
+    const outcome = await authFetchOutcome(page, `${REPORTS}/monthly`)
     expect(outcome).toMatchObject({
       code: 'config_invalid',
       message: expect.stringContaining('ignored the `resource` of `apis[0]`'),

@@ -1,7 +1,8 @@
 // Microsoft Entra ID's v2.0 endpoints, as Microsoft's identity platform documentation describes
 // them: `entra` is an app registered in one tenant, `entra-common` a multi-tenant app signing in
 // through /common.
-import type { Configuration } from 'oidc-provider'
+import type { JWTPayload } from 'jose'
+import { type Configuration, errors } from 'oidc-provider'
 import type { ProviderDefinition } from './lab.js'
 import { providerOrigin } from './urls.js'
 
@@ -15,6 +16,32 @@ const CLIENT_ID = 'e1b4f6a2-58c3-4d7e-a9f0-1b2c3d4e5f60'
 const API_APP_ID = '9d8c7b6a-5f4e-4d3c-8b2a-1f0e9d8c7b6a'
 /** The scope the API exposes (Expose an API), as the app requests it. */
 const API_SCOPE = `api://${API_APP_ID}/access_as_user`
+/** A second API's Application (client) ID, for the `apis` journey: its access tokens' `aud`. */
+export const REPORTS_APP_ID = '4f3e2d1c-0b9a-4887-9766-5a4b3c2d1e0f'
+/** The permission the second API exposes, as the app requests it. */
+export const REPORTS_SCOPE = `api://${REPORTS_APP_ID}/Reports.Read`
+
+/**
+ * The APIs the app registration may call: "Any web-hosted resource that integrates with the
+ * Microsoft identity platform has a resource identifier, or application ID URI", and a scope
+ * names its API: the application ID URI (`api://{app id}`, the default one) followed by the
+ * permission.
+ * https://learn.microsoft.com/en-us/entra/identity-platform/scopes-oidc
+ */
+const ENTRA_APIS = [
+  { uri: `api://${API_APP_ID}`, audience: API_APP_ID, scope: API_SCOPE },
+  { uri: `api://${REPORTS_APP_ID}`, audience: REPORTS_APP_ID, scope: REPORTS_SCOPE },
+]
+
+/** The application ID URIs of the APIs a `scope` parameter names, in its order. */
+function apisNamedIn(scope: unknown): string[] {
+  if (typeof scope !== 'string') return []
+  const named = scope
+    .split(' ')
+    .map((one) => ENTRA_APIS.find(({ uri }) => one.startsWith(`${uri}/`))?.uri)
+    .filter((uri) => uri !== undefined)
+  return [...new Set(named)]
+}
 
 /**
  * The optional `login_hint` claim: "An opaque, reliable login hint claim that's base 64 encoded.
@@ -23,6 +50,15 @@ const API_SCOPE = `api://${API_APP_ID}/access_as_user`
  */
 function loginHint(tenant: string, accountId: string): string {
   return Buffer.from(JSON.stringify({ tid: tenant, account: accountId })).toString('base64')
+}
+
+/** An Entra ID API's checks (see `checkAccessToken` below): `tid`, and its permission in `scp`. */
+function checkScp(payload: JWTPayload, tenant: string, permission: string): string | undefined {
+  if (payload.tid !== tenant) return `tid is not ${tenant}`
+  if (typeof payload.scp !== 'string' || !payload.scp.split(' ').includes(permission)) {
+    return `scp lacks ${permission}`
+  }
+  return undefined
 }
 
 function entraDefinition(options: {
@@ -104,18 +140,17 @@ function entraDefinition(options: {
       tid: home,
       azp: clientId,
       oid: accountId,
-      scp: scopes.map((scope) => scope.replace(`api://${API_APP_ID}/`, '')).join(' '),
+      scp: scopes.map((scope) => scope.replace(/^api:\/\/[^/]+\//, '')).join(' '),
     }),
     // The API checks its scope in `scp`, and `tid` against the tenant its data belongs to (the
     // claims to validate: audience, tenant ID, subject, actor).
     // https://learn.microsoft.com/en-us/entra/identity-platform/claims-validation,
     // https://learn.microsoft.com/en-us/entra/identity-platform/scenario-protected-web-api-verification-scope-app-roles
-    checkAccessToken: (payload) => {
-      if (payload.tid !== home) return `tid is not ${home}`
-      if (typeof payload.scp !== 'string' || !payload.scp.split(' ').includes('access_as_user')) {
-        return 'scp lacks access_as_user'
-      }
-      return undefined
+    checkAccessToken: (payload) => checkScp(payload, home, 'access_as_user'),
+    // The second API checks the same claims, with its own audience and permission.
+    reportsApi: {
+      audience: REPORTS_APP_ID,
+      checkAccessToken: (payload) => checkScp(payload, home, 'Reports.Read'),
     },
     configure(configuration: Configuration) {
       const features = configuration.features ?? {}
@@ -124,7 +159,46 @@ function entraDefinition(options: {
       // The v2.0 metadata "lacks the revocation_endpoint item" [secondary]:
       // https://github.com/DuendeArchive/Support/issues/988
       features.revocation = { enabled: false }
+      // Entra ID takes no `resource` (the error codes reference lists "AADSTS901002: The
+      // 'resource' request parameter is not supported"): the API is named in the scope. The
+      // authorization request may ask for several APIs' permissions, so the user consents to
+      // all of them at once, and "This call gets you an access token for the first web API"
+      // (scenario-desktop-production). A token request gets a token for one API: "If the
+      // scopes specified in this request span multiple resource server, then the Microsoft
+      // identity platform returns a token for the resource specified in the first scope", and
+      // without `scope` "the token is for the scopes requested on the initial leg of the flow"
+      // (the first API there). "Refresh tokens are valid for all permissions that your client
+      // has already received consent for": a refresh with another API's scope gets a token for
+      // that API. The lab does not emulate how a `resource` is refused (not documented).
+      // https://learn.microsoft.com/en-us/entra/identity-platform/v2-oauth2-auth-code-flow,
+      // https://learn.microsoft.com/en-us/entra/identity-platform/reference-error-codes,
+      // https://learn.microsoft.com/en-us/entra/identity-platform/scenario-desktop-production
+      // (oidc-provider knows an API by a resource indicator: its application ID URI here.)
+      features.resourceIndicators = {
+        enabled: true,
+        defaultResource: (ctx, _client, oneOf) => {
+          const named = apisNamedIn(ctx.oidc.params?.scope)
+          if (oneOf !== undefined) return named.find((uri) => oneOf.includes(uri)) ?? oneOf[0]
+          return ctx.oidc.route === 'token' ? named[0] : named
+        },
+        useGrantedResource: () => true,
+        getResourceServerInfo: (_ctx, indicator) => {
+          const api = ENTRA_APIS.find(({ uri }) => uri === indicator)
+          if (api === undefined) throw new errors.InvalidTarget()
+          return {
+            scope: api.scope,
+            audience: api.audience,
+            accessTokenFormat: 'jwt',
+            accessTokenTTL: 300,
+          }
+        },
+      }
       configuration.features = features
+      // The app registration's API permissions include the second API's.
+      configuration.scopes = [...(configuration.scopes ?? []), REPORTS_SCOPE]
+      for (const client of configuration.clients ?? []) {
+        client.scope = `${client.scope} ${REPORTS_SCOPE}`
+      }
       // "Refresh tokens issued through the authorization code flow to spa redirect URIs have a
       // 24-hour lifetime".
       // https://learn.microsoft.com/en-us/entra/identity-platform/reference-third-party-cookies-spas

@@ -11,7 +11,7 @@ import { API, APP } from './urls.js'
 /** The parts of the harness page's client (`window.lab`) the specs call. */
 interface LabAuth {
   authFetch(input: string, init?: RequestInit): Promise<Response>
-  getAccessToken(options?: { forceRefresh?: boolean }): Promise<string>
+  getAccessToken(options?: { api?: string; forceRefresh?: boolean }): Promise<string>
   login(options?: { params?: Record<string, string> }): Promise<void>
   loginSilently(options?: { timeoutMs?: number }): Promise<void>
   logout(options?: { params?: Record<string, string> }): Promise<void>
@@ -150,8 +150,11 @@ export async function errorOf(page: Page) {
   })
 }
 
-/** One API call through `authFetch` in the page: status, JSON body and challenge. */
-export async function callApi(page: Page, path: string) {
+/**
+ * One API call through `authFetch` in the page: status, JSON body and challenge. `path` is on the
+ * lab's API, or on `origin` (the second API, REPORTS_API).
+ */
+export async function callApi(page: Page, path: string, origin = API) {
   return page.evaluate(async (url) => {
     const response = await window.lab.authFetch(url)
     return {
@@ -163,7 +166,20 @@ export async function callApi(page: Page, path: string) {
       } | null,
       challenge: response.headers.get('www-authenticate'),
     }
-  }, `${API}${path}`)
+  }, `${origin}${path}`)
+}
+
+/** What `authFetch(url)` in the page comes to: the status it resolved with, or the AuthError. */
+export async function authFetchOutcome(page: Page, url: string) {
+  return page.evaluate(async (target) => {
+    try {
+      const response = await window.lab.authFetch(target)
+      return { resolved: response.status }
+    } catch (error) {
+      const { code, message } = error as { code?: string; message?: string }
+      return { code, message }
+    }
+  }, url)
 }
 
 /** SHA-256 (base64url) of the page's current access token: what the API echoes back. */
@@ -330,15 +346,7 @@ export function providerJourneys(provider: string, checks: JourneyChecks = {}): 
       const page = await context.newPage()
       await openApp(page, provider)
       await signIn(page, provider)
-      const outcome = await page.evaluate(async (url) => {
-        try {
-          const response = await window.lab.authFetch(url)
-          return { resolved: response.status }
-        } catch (error) {
-          const { code, message } = error as { code?: string; message?: string }
-          return { code, message }
-        }
-      }, `${API}/${provider}/bearer-only/me`)
+      const outcome = await authFetchOutcome(page, `${API}/${provider}/bearer-only/me`)
       expect(outcome).toMatchObject({
         code: 'dpop_not_accepted',
         message: expect.stringContaining('dpop: false'),

@@ -57,7 +57,7 @@ export interface ProviderLog {
 export interface ProviderDefinition {
   /** First path segment of its app page (`/<name>/`), its API (`/<name>/me`) and its hooks. */
   name: string
-  /** Its port: the lab's port base plus this (1 to 18, one per provider). */
+  /** Its port: the lab's port base plus this (1 to 17, one per provider). */
   port: number
   /**
    * The issuer's path on its origin, e.g. `/oauth2/default`; every route lives below it. `''`
@@ -97,6 +97,16 @@ export interface ProviderDefinition {
    * `exp`; the reason the token is refused, or `undefined` to accept it.
    */
   checkAccessToken?(payload: JWTPayload): string | undefined
+  /**
+   * A second API with an audience of its own, for `apis` entries (tokens per API): the API
+   * emulator serves it at `/<name>/me` on REPORTS_API (urls.ts), checking this audience and what
+   * `checkAccessToken` here says. The provider's `configure` (its resource indicators) issues
+   * tokens for it.
+   */
+  reportsApi?: {
+    audience: string
+    checkAccessToken(payload: JWTPayload): string | undefined
+  }
   /** Last word on the oidc-provider configuration, for a quirk no field above covers. */
   configure?(configuration: Configuration): void
   /**
@@ -409,11 +419,13 @@ ${hinted ? `<script>const form = document.getElementById('op.logoutForm'); const
  * Starts the API emulator on 127.0.0.1: `GET /<name>/me` accepts the provider's access tokens,
  * Bearer or DPoP-bound (RFC 9449 section 7), checked the way its documentation says;
  * `GET /<name>/bearer-only/me` is an API that knows only Bearer tokens (RFC 6750). It answers
- * `{ sub, scheme, tokenSha256 }`, so a spec can tell which token it validated.
+ * `{ sub, scheme, tokenSha256 }`, so a spec can tell which token it validated. As `reports`,
+ * it is the providers' second API instead: `GET /<name>/me` for each `reportsApi`.
  */
 export async function startApi(
   port: number,
   providers: readonly RunningProvider[],
+  api: 'main' | 'reports' = 'main',
 ): Promise<{ log(): ApiRecord[]; close(): Promise<void> }> {
   const log: ApiRecord[] = []
   const keySets = new Map<string, ReturnType<typeof createRemoteJWKSet>>()
@@ -439,8 +451,10 @@ export async function startApi(
     }
     const [, name, ...rest] = url.pathname.split('/')
     const running = providers.find((p) => p.definition.name === name)
-    const bearerOnly = rest.join('/') === 'bearer-only/me'
-    if (running === undefined || (!bearerOnly && rest.join('/') !== 'me')) {
+    // What this API checks of the provider's tokens: the main API's, or its second API's.
+    const checks = api === 'main' ? running?.definition : running?.definition.reportsApi
+    const bearerOnly = api === 'main' && rest.join('/') === 'bearer-only/me'
+    if (running === undefined || checks === undefined || (!bearerOnly && rest.join('/') !== 'me')) {
       sendJson(res, 404, { error: 'not_found' }, cors)
       return
     }
@@ -483,7 +497,7 @@ export async function startApi(
           def.tokenIssuerPath === undefined
             ? running.issuer
             : `${new URL(running.issuer).origin}${def.tokenIssuerPath}`,
-        ...(def.accessTokensWithoutAud ? {} : { audience: def.audience }),
+        ...(def.accessTokensWithoutAud ? {} : { audience: checks.audience }),
         algorithms: ['RS256'],
         requiredClaims: ['exp', 'sub'],
       }))
@@ -491,7 +505,7 @@ export async function startApi(
       refuse(error instanceof Error ? error.message : 'invalid token')
       return
     }
-    const problem = def.checkAccessToken?.(payload)
+    const problem = checks.checkAccessToken?.(payload)
     if (problem !== undefined) {
       refuse(problem)
       return

@@ -3,7 +3,8 @@
 //
 // Ports (LATCHKEY_PROVIDERS_PORT moves the block, default 4200; see urls.ts):
 //   base          app harness on localhost: /<provider>/ and /<provider>/callback, hooks /__lab/...
-//   base + 1..18  one emulated provider each, on 127.0.0.1 (ProviderDefinition.port)
+//   base + 1..17  one emulated provider each, on 127.0.0.1 (ProviderDefinition.port)
+//   base + 18     the API emulator's second API on 127.0.0.1: /<provider>/me (reportsApi)
 //   base + 19     the API emulator on 127.0.0.1: /<provider>/me and /<provider>/bearer-only/me
 // The app and the providers are different sites (localhost vs 127.0.0.1), as in production.
 //
@@ -98,6 +99,7 @@ const sdk = await sdkBundler()
 const running: RunningProvider[] = []
 for (const definition of PROVIDERS) running.push(await startProvider(definition))
 const api = await startApi(PORT_BASE + 19, running)
+const reportsApi = await startApi(PORT_BASE + 18, running, 'reports')
 
 /** The client configuration of a provider's app page, before the test's overrides. */
 function appConfig({ definition, issuer }: RunningProvider) {
@@ -164,6 +166,7 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const) {
     void Promise.allSettled([
       stop(harness),
       api.close(),
+      reportsApi.close(),
       ...running.map((p) => p.close()),
       sdk.dispose(),
     ]).finally(() => process.exit(0))
