@@ -12,6 +12,7 @@ import {
   expectProviderAsksToSignIn,
   expectStatus,
   issuerOf,
+  metadataOf,
   openApp,
   openBrowser,
   providerLog,
@@ -162,10 +163,7 @@ test('multi-tenant through /common: without multiTenant issuer_mismatch names it
 test('a second API by scope: one sign-in, a token for each audience, the main token untouched', async () => {
   context = await openBrowser(test.info().outputPath('profile'), 'allowed')
   const page = await context.newPage()
-  const issuer = await issuerOf('entra')
-  const { authorization_endpoint: authorize, token_endpoint: token } = (await (
-    await fetch(`${issuer}/.well-known/openid-configuration`)
-  ).json()) as { authorization_endpoint: string; token_endpoint: string }
+  const { authorization_endpoint: authorize, token_endpoint: token } = await metadataOf('entra')
   const authorizations: URL[] = []
   const tokenRequests: URLSearchParams[] = []
   context.on('request', (request) => {

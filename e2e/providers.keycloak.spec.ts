@@ -5,7 +5,7 @@ import {
   authFetchOutcome,
   callApi,
   expectStatus,
-  issuerOf,
+  metadataOf,
   openApp,
   openBrowser,
   providerJourneys,
@@ -46,10 +46,8 @@ test.describe('keycloak with apis', () => {
   test('an apis entry with a resource: the sign-in works, authFetch to it rejects with config_invalid and sends nothing', async () => {
     context = await openBrowser(test.info().outputPath('profile'), 'allowed')
     const page = await context.newPage()
-    const issuer = await issuerOf('keycloak')
-    const { authorization_endpoint: authorize, token_endpoint: token } = (await (
-      await fetch(`${issuer}/.well-known/openid-configuration`)
-    ).json()) as { authorization_endpoint: string; token_endpoint: string }
+    const { authorization_endpoint: authorize, token_endpoint: token } =
+      await metadataOf('keycloak')
     const authorizations: URL[] = []
     const refreshes: URLSearchParams[] = []
     const toReports: string[] = []

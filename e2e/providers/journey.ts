@@ -110,16 +110,22 @@ export async function issuerOf(provider: string): Promise<string> {
   return ((await response.json()) as { issuer: string }).issuer
 }
 
+/** The endpoints the provider's discovery document names. */
+export async function metadataOf(provider: string) {
+  const issuer = (await issuerOf(provider)).replace(/\/$/, '')
+  return (await (await fetch(`${issuer}/.well-known/openid-configuration`)).json()) as {
+    authorization_endpoint: string
+    token_endpoint: string
+    end_session_endpoint: string
+  }
+}
+
 /**
  * The origin of the provider's sign-in pages: its authorization endpoint's, which is not the
  * issuer's everywhere (Amazon Cognito's managed-login domain).
  */
 async function signInOrigin(provider: string): Promise<string> {
-  const issuer = (await issuerOf(provider)).replace(/\/$/, '')
-  const metadata = (await (await fetch(`${issuer}/.well-known/openid-configuration`)).json()) as {
-    authorization_endpoint: string
-  }
-  return new URL(metadata.authorization_endpoint).origin
+  return new URL((await metadataOf(provider)).authorization_endpoint).origin
 }
 
 /**
@@ -376,10 +382,7 @@ async function expectRefreshRotates(page: Page, provider: string): Promise<void>
 
 /** `logout()` goes through the provider's end-session endpoint and back to the app, signed out. */
 export async function signOut(page: Page, provider: string): Promise<void> {
-  const issuer = await issuerOf(provider)
-  const { end_session_endpoint: endSession } = (await (
-    await fetch(`${issuer.replace(/\/$/, '')}/.well-known/openid-configuration`)
-  ).json()) as { end_session_endpoint: string }
+  const { end_session_endpoint: endSession } = await metadataOf(provider)
   const visited: string[] = []
   page.on('framenavigated', (frame) => {
     if (frame === page.mainFrame()) visited.push(frame.url())
