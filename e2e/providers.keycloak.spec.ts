@@ -26,11 +26,7 @@ providerJourneys('keycloak', {
   },
 })
 
-/**
- * The app's second API: the lab's second API origin (the lab API's takes the main token), which
- * has no Keycloak API; nothing may be sent there.
- */
-const REPORTS = REPORTS_API
+/** The resource of the app's second API (REPORTS_API, which has no Keycloak API: nothing may go there). */
 const REPORTS_RESOURCE = 'https://reports.example.com'
 
 test.describe('keycloak with apis', () => {
@@ -58,10 +54,10 @@ test.describe('keycloak with apis', () => {
       if (request.url() === token && form.get('grant_type') === 'refresh_token') {
         refreshes.push(form)
       }
-      if (url.origin === REPORTS) toReports.push(request.url())
+      if (url.origin === REPORTS_API) toReports.push(request.url())
     })
 
-    await openApp(page, 'keycloak', { apis: [{ origin: REPORTS, resource: REPORTS_RESOURCE }] })
+    await openApp(page, 'keycloak', { apis: [{ origin: REPORTS_API, resource: REPORTS_RESOURCE }] })
     await signIn(page, 'keycloak')
     // The authorization request asked for the entry's resource, and Keycloak signed the user in
     // as if it had not.
@@ -70,7 +66,7 @@ test.describe('keycloak with apis', () => {
     ])
     const from = (await providerLog('keycloak')).token.length
 
-    const outcome = await authFetchOutcome(page, `${REPORTS}/monthly`)
+    const outcome = await authFetchOutcome(page, `${REPORTS_API}/monthly`)
     expect(outcome).toMatchObject({
       code: 'config_invalid',
       message: expect.stringContaining('ignored the `resource` of `apis[0]`'),

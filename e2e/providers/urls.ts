@@ -2,8 +2,9 @@
 
 /**
  * The lab's port base: the app harness listens on it, emulated providers on the ports above it
- * and the API emulator on the last two (base + 18 and base + 19). `LATCHKEY_PROVIDERS_PORT` moves the whole
- * block, so several people can each run their own lab next to the e2e suite's ports.
+ * and the API emulator on the last two (base + 18 and base + 19). `LATCHKEY_PROVIDERS_PORT`
+ * moves the whole block, so several people can each run their own lab next to the e2e suite's
+ * ports.
  */
 export const PORT_BASE = Number(process.env.LATCHKEY_PROVIDERS_PORT ?? 4200)
 
